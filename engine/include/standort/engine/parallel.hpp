@@ -1,0 +1,57 @@
+// Row-parallel loops. Each row is computed by exactly one thread from inputs only, so results do
+// not depend on the thread count; blocks are contiguous to keep caches warm.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace standort {
+
+/// Threads to use: `requested` when > 0, otherwise the hardware concurrency.
+inline int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+/// Calls body(begin, end) on disjoint blocks of [0, count) from up to `threads` threads.
+/// The first exception thrown by any block is rethrown after all threads joined.
+template <class Body>
+void parallel_for_blocks(std::int64_t count, int threads, Body&& body) {
+  threads = resolve_threads(threads);
+  if (count <= 0) return;
+  const std::int64_t block = std::max<std::int64_t>(1, std::min<std::int64_t>(64, count / (threads * 4) + 1));
+  if (threads == 1 || count <= block) {
+    body(std::int64_t{0}, count);
+    return;
+  }
+  std::atomic<std::int64_t> next{0};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto worker = [&] {
+    for (;;) {
+      const std::int64_t begin = next.fetch_add(block);
+      if (begin >= count) return;
+      try {
+        body(begin, std::min(count, begin + block));
+      } catch (...) {
+        std::lock_guard lock(error_mutex);
+        if (!error) error = std::current_exception();
+        next.store(count);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<std::size_t>(threads - 1));
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace standort

@@ -1,0 +1,59 @@
+// Raster<T>: a Grid plus contiguous row-major cells plus a nodata value.
+// is_nodata() is the one place that decides what counts as nodata (NaN always does for floats).
+#pragma once
+
+#include "standort/engine/grid.hpp"
+
+#include <cmath>
+#include <optional>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+namespace standort {
+
+template <class T>
+class Raster {
+ public:
+  Raster() = default;
+  Raster(Grid grid, T fill, std::optional<T> nodata = std::nullopt)
+      : m_grid(std::move(grid)),
+        m_cells(static_cast<std::size_t>(m_grid.cell_count()), fill),
+        m_nodata(nodata) {}
+
+  const Grid& grid() const { return m_grid; }
+  std::optional<T> nodata() const { return m_nodata; }
+  void set_nodata(std::optional<T> nodata) { m_nodata = nodata; }
+
+  T& at(std::int64_t col, std::int64_t row) { return m_cells[index(col, row)]; }
+  const T& at(std::int64_t col, std::int64_t row) const { return m_cells[index(col, row)]; }
+  std::span<T> row(std::int64_t r) {
+    return {m_cells.data() + index(0, r), static_cast<std::size_t>(m_grid.cols())};
+  }
+  std::span<const T> row(std::int64_t r) const {
+    return {m_cells.data() + index(0, r), static_cast<std::size_t>(m_grid.cols())};
+  }
+  std::span<T> cells() { return m_cells; }
+  std::span<const T> cells() const { return m_cells; }
+
+  bool is_nodata(T value) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(value)) return true;
+      if (m_nodata && !std::isnan(*m_nodata)) return value == *m_nodata;
+      return false;
+    } else {
+      return m_nodata && value == *m_nodata;
+    }
+  }
+
+ private:
+  std::size_t index(std::int64_t col, std::int64_t row) const {
+    return static_cast<std::size_t>(row * m_grid.cols() + col);
+  }
+
+  Grid m_grid;
+  std::vector<T> m_cells;
+  std::optional<T> m_nodata;
+};
+
+}  // namespace standort

@@ -1,0 +1,133 @@
+#include "standort/engine/distance.hpp"
+
+#include "standort/engine/error.hpp"
+#include "standort/engine/parallel.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+namespace standort {
+namespace {
+
+struct SortedPoint {
+  double x;  // relative to the grid's xmin
+  double y;  // relative to the grid's ymax
+  std::int32_t index;
+};
+
+// Scratch buffers for one thread's rows.
+struct Envelope {
+  std::vector<std::int32_t> parabola;  // positions into `sorted`
+  std::vector<double> start;           // envelope piece k covers [start[k], start[k+1])
+  std::vector<double> offset;          // squared vertical distance per sorted point
+};
+
+// x where parabolas (x - p)^2 + a and (x - q)^2 + b meet, for p < q.
+inline double meet(double p, double a, double q, double b) {
+  return ((b + q * q) - (a + p * p)) / (2.0 * (q - p));
+}
+
+template <class T>
+void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std::int64_t row_begin,
+                   std::int64_t row_end, DistanceField<T>& out) {
+  const std::size_t n = sorted.size();
+  Envelope env;
+  env.parabola.resize(n);
+  env.start.resize(n + 1);
+  env.offset.resize(n);
+  const double cell = grid.cell_size();
+  const std::int64_t cols = grid.cols();
+  constexpr double inf = std::numeric_limits<double>::infinity();
+
+  for (std::int64_t r = row_begin; r < row_end; ++r) {
+    const double yc = -(static_cast<double>(r) + 0.5) * cell;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double dy = yc - sorted[i].y;
+      env.offset[i] = dy * dy;
+    }
+    // Lower envelope over parabolas sorted by vertex x. start[0] is -inf, so a finite meeting
+    // point never removes the first piece; equal vertex columns keep only the lower parabola.
+    std::size_t k = 0;
+    env.parabola[0] = 0;
+    env.start[0] = -inf;
+    env.start[1] = inf;
+    for (std::size_t q = 1; q < n; ++q) {
+      const double xq = sorted[q].x;
+      const double bq = env.offset[q];
+      for (;;) {
+        const std::size_t v = static_cast<std::size_t>(env.parabola[k]);
+        if (sorted[v].x == xq) {
+          if (bq >= env.offset[v]) break;  // q is never below v
+          if (k == 0) {
+            env.parabola[0] = static_cast<std::int32_t>(q);
+            break;
+          }
+          --k;  // v is dominated everywhere: drop it and compare q with the piece before
+          continue;
+        }
+        const double s = meet(sorted[v].x, env.offset[v], xq, bq);
+        if (s <= env.start[k]) {
+          --k;
+          continue;
+        }
+        ++k;
+        env.parabola[k] = static_cast<std::int32_t>(q);
+        env.start[k] = s;
+        break;
+      }
+      env.start[k + 1] = inf;
+    }
+    // Evaluate the envelope at the cell centres.
+    T* dist = out.distance_m.row(r).data();
+    std::int32_t* nearest = out.nearest_index.row(r).data();
+    std::size_t piece = 0;
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const double xc = (static_cast<double>(c) + 0.5) * cell;
+      while (env.start[piece + 1] < xc) ++piece;
+      const SortedPoint& p = sorted[static_cast<std::size_t>(env.parabola[piece])];
+      const double dx = xc - p.x;
+      dist[c] = static_cast<T>(std::sqrt(dx * dx + env.offset[static_cast<std::size_t>(env.parabola[piece])]));
+      nearest[c] = p.index;
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> points,
+                                    const DistanceOptions& options) {
+  if (points.empty()) throw InputError("distance: the source layer has no features");
+  if (points.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw LimitError("distance: more than 2^31 source points");
+  std::vector<SortedPoint> sorted(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const double x = points[i].x();
+    const double y = points[i].y();
+    if (!std::isfinite(x) || !std::isfinite(y))
+      throw InputError("distance: source point " + std::to_string(i) + " has non-finite coordinates");
+    sorted[i] = {x - grid.xmin(), y - grid.ymax(), static_cast<std::int32_t>(i)};
+  }
+  // Ties in x are broken by y and index so the order, and thus the result, is reproducible.
+  std::sort(sorted.begin(), sorted.end(), [](const SortedPoint& a, const SortedPoint& b) {
+    if (a.x != b.x) return a.x < b.x;
+    if (a.y != b.y) return a.y < b.y;
+    return a.index < b.index;
+  });
+
+  DistanceField<T> out{Raster<T>(grid, T{0}), Raster<std::int32_t>(grid, -1, -1)};
+  parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t begin, std::int64_t end) {
+    distance_rows(grid, sorted, begin, end, out);
+  });
+  return out;
+}
+
+template DistanceField<float> distance_to_points<float>(const Grid&, std::span<const Point>,
+                                                        const DistanceOptions&);
+template DistanceField<double> distance_to_points<double>(const Grid&, std::span<const Point>,
+                                                          const DistanceOptions&);
+
+}  // namespace standort

@@ -1,0 +1,389 @@
+#include "standort/engine/scenario.hpp"
+
+#include "standort/engine/error.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace standort {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string best = closest_match(word, candidates);
+  if (!best.empty()) return "; did you mean '" + best + "'?";
+  std::string list;
+  for (const auto& c : candidates) list += (list.empty() ? "" : ", ") + c;
+  return list.empty() ? std::string() : "; expected one of: " + list;
+}
+
+// Reads one TOML table, remembering which keys were asked for, so that leftovers can be reported
+// as unknown with a suggestion.
+class Section {
+ public:
+  Section(const toml::table& table, std::string where, const std::string& label)
+      : m_table(table), m_where(std::move(where)), m_label(label) {}
+
+  [[noreturn]] void fail(const toml::node* node, const std::string& message) const {
+    std::ostringstream s;
+    s << m_label;
+    const int line = node ? static_cast<int>(node->source().begin.line) : 0;
+    if (line > 0) s << ":" << line;
+    s << ": " << m_where << " " << message;
+    throw InputError(s.str());
+  }
+
+  int line() const { return static_cast<int>(m_table.source().begin.line); }
+
+  const toml::node* get(const std::string& key) {
+    m_known.push_back(key);
+    return m_table.get(key);
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(n, key + " must be a string (in quotes)");
+    return n->value<std::string>();
+  }
+
+  std::optional<double> number(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    return as_number(n, key);
+  }
+
+  double as_number(const toml::node* n, const std::string& what) const {
+    double v = 0.0;
+    if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
+    else if (n->is_floating_point()) v = n->as_floating_point()->get();
+    else if (n->is_string()) {
+      const std::string text = n->as_string()->get();
+      fail(n, what + " must be a number, got the string \"" + text + "\"" +
+                  (text.find(',') != std::string::npos ? " (use a decimal point, not a comma)" : ""));
+    } else {
+      fail(n, what + " must be a number");
+    }
+    if (!std::isfinite(v)) fail(n, what + " must be a finite number");
+    return v;
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_boolean()) fail(n, key + " must be true or false");
+    return n->as_boolean()->get();
+  }
+
+  const toml::table* table(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) fail(n, key + " must be a table");
+    return n->as_table();
+  }
+
+  const toml::array* array(const std::string& key) {
+    const toml::node* n = get(key);
+    if (!n) return nullptr;
+    if (!n->is_array()) fail(n, key + " must be an array [ ... ]");
+    return n->as_array();
+  }
+
+  /// Every key present must have been asked for.
+  void finish() const {
+    for (const auto& [key, node] : m_table) {
+      const std::string k(key.str());
+      if (std::find(m_known.begin(), m_known.end(), k) == m_known.end())
+        fail(&node, "has an unknown key '" + k + "'" + did_you_mean(k, m_known));
+    }
+  }
+
+  const std::string& where() const { return m_where; }
+
+ private:
+  const toml::table& m_table;
+  std::string m_where;
+  const std::string& m_label;
+  std::vector<std::string> m_known;
+};
+
+// toml++ keeps a table's keys sorted; scenario order (inputs, criteria) follows the file instead.
+std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml::table& t) {
+  std::vector<std::pair<std::string, const toml::node*>> entries;
+  for (const auto& [key, node] : t) entries.emplace_back(std::string(key.str()), &node);
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    const auto& sa = a.second->source().begin;
+    const auto& sb = b.second->source().begin;
+    return sa.line != sb.line ? sa.line < sb.line : sa.column < sb.column;
+  });
+  return entries;
+}
+
+fs::path resolve(const fs::path& base, const std::string& p) {
+  fs::path path(p);
+  if (path.is_relative()) path = base / path;
+  return path.lexically_normal();
+}
+
+void check_name(Section& s, const toml::node* n, const std::string& name) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      }))
+    s.fail(n, "name '" + name + "' must be letters, digits, '_' or '-'");
+}
+
+GeometryKind parse_geometry(Section& s, const std::string& key) {
+  const auto value = s.string(key);
+  if (*value == "point") return GeometryKind::point;
+  if (*value == "polygon") return GeometryKind::polygon;
+  s.fail(s.get(key), key + " must be \"point\" or \"polygon\", got \"" + *value + "\"" +
+                          did_you_mean(*value, {"point", "polygon"}));
+}
+
+LinearValue parse_value(Section& parent, const toml::node* node, const std::string& where,
+                        const std::string& label) {
+  if (!node->is_table()) parent.fail(node, "value must be a table, e.g. { function = \"linear\", points = [[500, 1.0], [5000, 0.0]] }");
+  Section s(*node->as_table(), where + ".value", label);
+  const auto function = s.string("function").value_or("linear");
+  if (function != "linear")
+    s.fail(s.get("function"), "function \"" + function + "\" is not available; use \"linear\"" +
+                                  did_you_mean(function, {"linear"}));
+  const toml::array* points = s.array("points");
+  if (!points) s.fail(node, "needs points = [[x0, score0], [x1, score1]]");
+  if (points->size() != 2)
+    s.fail(points, "points must hold exactly two [x, score] pairs, got " + std::to_string(points->size()));
+  double v[4];
+  for (std::size_t i = 0; i < 2; ++i) {
+    const toml::node* pair = points->get(i);
+    if (!pair->is_array() || pair->as_array()->size() != 2)
+      s.fail(pair, "points[" + std::to_string(i) + "] must be a pair [x, score]");
+    v[2 * i] = s.as_number(pair->as_array()->get(0), "points[" + std::to_string(i) + "][0]");
+    v[2 * i + 1] = s.as_number(pair->as_array()->get(1), "points[" + std::to_string(i) + "][1]");
+  }
+  s.finish();
+  LinearValue f{v[0], v[1], v[2], v[3]};
+  try {
+    f.validate(where + ".value");
+  } catch (const InputError& e) {
+    s.fail(points, std::string("has a problem: ") + e.what());
+  }
+  return f;
+}
+
+}  // namespace
+
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+const InputSpec* Scenario::find_input(const std::string& n) const {
+  for (const auto& i : inputs)
+    if (i.name == n) return &i;
+  return nullptr;
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& label, const fs::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(text, label);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << label << ":" << e.source().begin.line << ":" << e.source().begin.column
+      << ": not valid TOML: " << e.description();
+    throw InputError(s.str());
+  }
+
+  Scenario sc;
+  Section top(root, "scenario file", label);
+
+  if (const toml::table* t = top.table("scenario")) {
+    Section s(*t, "[scenario]", label);
+    sc.name = s.string("name").value_or("");
+    sc.description = s.string("description").value_or("");
+    s.finish();
+  }
+
+  std::vector<std::string> input_names;
+  if (const toml::table* t = top.table("inputs")) {
+    for (const auto& [name, node_ptr] : in_file_order(*t)) {
+      const toml::node& node = *node_ptr;
+      Section holder(*t, "[inputs]", label);
+      if (!node.is_table()) holder.fail(&node, "entry '" + name + "' must be a table [inputs." + name + "]");
+      Section s(*node.as_table(), "[inputs." + name + "]", label);
+      check_name(s, &node, name);
+      InputSpec in;
+      in.name = name;
+      in.line = s.line();
+      const auto path = s.string("path");
+      if (!path || path->empty()) s.fail(&node, "needs path = \"...\" (relative to the scenario's folder)");
+      in.path = resolve(base_dir, *path);
+      in.layer = s.string("layer").value_or("");
+      if (s.string("geometry")) in.geometry = parse_geometry(s, "geometry");
+      in.id_field = s.string("id_field").value_or("");
+      in.name_field = s.string("name_field").value_or("");
+      in.assume_crs = s.string("assume_crs").value_or("");
+      in.x_field = s.string("x_field").value_or("");
+      in.y_field = s.string("y_field").value_or("");
+      if (in.x_field.empty() != in.y_field.empty())
+        s.fail(&node, "x_field and y_field go together; give both or neither");
+      in.encoding = s.string("encoding").value_or("");
+      in.repair = s.boolean("repair").value_or(false);
+      s.finish();
+      sc.inputs.push_back(std::move(in));
+      input_names.push_back(name);
+    }
+  }
+  if (sc.inputs.empty()) top.fail(&root, "has no [inputs.NAME] tables; add at least one input layer");
+
+  auto check_layer_ref = [&](Section& s, const std::string& key, const std::string& value) {
+    if (!value.empty() && !sc.find_input(value))
+      s.fail(s.get(key), key + " = \"" + value + "\" names no input" + did_you_mean(value, input_names));
+  };
+
+  if (const toml::table* t = top.table("grid")) {
+    Section s(*t, "[grid]", label);
+    sc.grid.crs = s.string("crs").value_or(sc.grid.crs);
+    if (const auto cell = s.number("cell_size_m")) {
+      if (*cell <= 0.0) s.fail(s.get("cell_size_m"), "cell_size_m must be positive, got " + std::to_string(*cell));
+      sc.grid.cell_size_m = *cell;
+    }
+    sc.grid.extent_from = s.string("extent_from").value_or("");
+    check_layer_ref(s, "extent_from", sc.grid.extent_from);
+    if (const toml::array* e = s.array("extent")) {
+      if (e->size() != 4) s.fail(e, "extent must be [xmin, ymin, xmax, ymax] in the working CRS");
+      Extent ex{s.as_number(e->get(0), "extent[0]"), s.as_number(e->get(1), "extent[1]"),
+                s.as_number(e->get(2), "extent[2]"), s.as_number(e->get(3), "extent[3]")};
+      if (ex.empty()) s.fail(e, "extent must have xmin < xmax and ymin < ymax");
+      sc.grid.extent = ex;
+    }
+    if (sc.grid.extent && !sc.grid.extent_from.empty())
+      s.fail(s.get("extent"), "give either extent or extent_from, not both");
+    if (const auto b = s.number("buffer_m")) {
+      if (*b < 0.0) s.fail(s.get("buffer_m"), "buffer_m must not be negative");
+      sc.grid.buffer_m = *b;
+    }
+    sc.grid.mask = s.string("mask").value_or("");
+    check_layer_ref(s, "mask", sc.grid.mask);
+    s.finish();
+  }
+  if (!sc.grid.extent && sc.grid.extent_from.empty())
+    top.fail(&root, "[grid] needs extent_from = \"INPUT\" or extent = [xmin, ymin, xmax, ymax]");
+
+  if (const toml::table* t = top.table("limits")) {
+    Section s(*t, "[limits]", label);
+    if (const auto gb = s.number("max_memory_gb")) {
+      if (*gb <= 0.0) s.fail(s.get("max_memory_gb"), "max_memory_gb must be positive");
+      sc.limits.max_bytes = static_cast<std::int64_t>(*gb * 1024.0 * 1024.0 * 1024.0);
+    }
+    if (const auto cells = s.number("max_cells")) {
+      if (*cells < 1.0) s.fail(s.get("max_cells"), "max_cells must be at least 1");
+      sc.limits.max_cells = static_cast<std::int64_t>(*cells);
+    }
+    s.finish();
+  }
+
+  if (const toml::table* t = top.table("criteria")) {
+    for (const auto& [name, node_ptr] : in_file_order(*t)) {
+      const toml::node& node = *node_ptr;
+      Section holder(*t, "[criteria]", label);
+      if (!node.is_table()) holder.fail(&node, "entry '" + name + "' must be a table [criteria." + name + "]");
+      Section s(*node.as_table(), "[criteria." + name + "]", label);
+      check_name(s, &node, name);
+      CriterionSpec c;
+      c.name = name;
+      c.line = s.line();
+      const std::string kind = s.string("kind").value_or("distance");
+      if (kind != "distance")
+        s.fail(s.get("kind"), "kind \"" + kind + "\" is not available; use \"distance\"" + did_you_mean(kind, {"distance"}));
+      c.layer = s.string("layer").value_or("");
+      if (c.layer.empty()) s.fail(&node, "needs layer = \"INPUT\" (the input the indicator is computed from)");
+      check_layer_ref(s, "layer", c.layer);
+      if (const auto w = s.number("weight")) {
+        if (*w <= 0.0) s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
+        c.weight = *w;
+      }
+      const toml::node* value = s.get("value");
+      if (!value) s.fail(&node, "needs value = { function = \"linear\", points = [[x0, score0], [x1, score1]] }");
+      c.value = parse_value(s, value, "[criteria." + name + "]", label);
+      c.output = s.string("output").value_or(name);
+      check_name(s, s.get("output"), c.output);
+      c.description = s.string("description").value_or("");
+      s.finish();
+      sc.criteria.push_back(std::move(c));
+    }
+  }
+  if (sc.criteria.empty()) top.fail(&root, "has no [criteria.NAME] tables; add at least one criterion");
+  for (std::size_t i = 0; i < sc.criteria.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (sc.criteria[i].output == sc.criteria[j].output)
+        throw InputError(label + ":" + std::to_string(sc.criteria[i].line) + ": [criteria." + sc.criteria[i].name +
+                         "] writes output '" + sc.criteria[i].output + "' like [criteria." + sc.criteria[j].name +
+                         "]; give one of them another output name");
+
+  sc.outputs.folder = "standort-out";
+  if (const toml::table* t = top.table("outputs")) {
+    Section s(*t, "[outputs]", label);
+    if (const auto folder = s.string("folder")) sc.outputs.folder = *folder;
+    sc.outputs.districts = s.string("districts").value_or("");
+    check_layer_ref(s, "districts", sc.outputs.districts);
+    if (const toml::array* formats = s.array("formats")) {
+      sc.outputs.cog = sc.outputs.geojson = sc.outputs.qml = false;
+      for (const auto& f : *formats) {
+        const auto v = f.value<std::string>();
+        if (!v) s.fail(&f, "formats entries must be strings");
+        if (*v == "cog") sc.outputs.cog = true;
+        else if (*v == "geojson") sc.outputs.geojson = true;
+        else if (*v == "qml") sc.outputs.qml = true;
+        else s.fail(&f, "format \"" + *v + "\" is unknown" + did_you_mean(*v, {"cog", "geojson", "qml"}));
+      }
+    }
+    s.finish();
+  }
+  top.finish();
+  return sc;
+}
+
+Scenario load_scenario(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    throw InputError(file.string() + ": cannot read the scenario file" +
+                     (fs::exists(file) ? " (permission denied?)" : " (no such file)"));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const fs::path absolute = fs::absolute(file).lexically_normal();
+  Scenario sc = parse_scenario(buffer.str(), file.string(), absolute.parent_path());
+  sc.file = absolute;
+  return sc;
+}
+
+}  // namespace standort

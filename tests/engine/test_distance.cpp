@@ -1,0 +1,115 @@
+#include "standort/engine/distance.hpp"
+#include "standort/engine/error.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+using namespace standort;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+std::vector<Point> random_points(std::mt19937_64& rng, std::size_t n, const Extent& e) {
+  std::uniform_real_distribution<double> ux(e.xmin, e.xmax), uy(e.ymin, e.ymax);
+  std::vector<Point> pts;
+  for (std::size_t i = 0; i < n; ++i) pts.emplace_back(ux(rng), uy(rng));
+  return pts;
+}
+
+double brute_force(const Grid& g, std::int64_t c, std::int64_t r, const std::vector<Point>& pts, std::size_t* best = nullptr) {
+  double d = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const double v = std::hypot(g.x(c) - pts[i].x(), g.y(r) - pts[i].y());
+    if (v < d) {
+      d = v;
+      if (best) *best = i;
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("distance equals brute force on random points and grids", "[distance]") {
+  std::mt19937_64 rng(42);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::uniform_int_distribution<int> dims(1, 60);
+    std::uniform_real_distribution<double> cell(0.5, 25.0);
+    const double cs = cell(rng);
+    const Grid g(380000.0 + trial, 5700000.0 - trial, cs, dims(rng), dims(rng), "EPSG:25832");
+    // Points inside, around and far outside the grid, including exact duplicates and shared x.
+    std::size_t n = std::uniform_int_distribution<std::size_t>(1, 80)(rng);
+    auto pts = random_points(rng, n, g.extent().buffered(3.0 * cs * 10));
+    if (trial % 3 == 0 && !pts.empty()) {
+      pts.push_back(pts.front());
+      pts.emplace_back(pts.front().x(), pts.front().y() + 7.0 * cs);
+      pts.emplace_back(g.x(0), g.y(0));  // exactly on a cell centre
+    }
+    const auto field = distance_to_points<double>(g, pts);
+    for (std::int64_t r = 0; r < g.rows(); ++r) {
+      for (std::int64_t c = 0; c < g.cols(); ++c) {
+        const double expected = brute_force(g, c, r, pts);
+        const double got = field.distance_m.at(c, r);
+        REQUIRE_THAT(got, WithinAbs(expected, 1e-6));
+        const auto idx = static_cast<std::size_t>(field.nearest_index.at(c, r));
+        REQUIRE(idx < pts.size());
+        // The reported nearest point is at the reported distance.
+        REQUIRE_THAT(std::hypot(g.x(c) - pts[idx].x(), g.y(r) - pts[idx].y()), WithinAbs(expected, 1e-6));
+      }
+    }
+  }
+}
+
+TEST_CASE("distance is non-negative, zero at a point on a cell centre and 1-Lipschitz", "[distance]") {
+  std::mt19937_64 rng(7);
+  const Grid g(0.0, 500.0, 5.0, 100, 100, "EPSG:25832");
+  auto pts = random_points(rng, 25, g.extent());
+  pts.emplace_back(g.x(10), g.y(20));
+  const auto f = distance_to_points<float>(g, pts);
+  CHECK_THAT(static_cast<double>(f.distance_m.at(10, 20)), WithinAbs(0.0, 1e-9));
+  CHECK(f.nearest_index.at(10, 20) == 25);
+  for (std::int64_t r = 0; r < g.rows(); ++r) {
+    for (std::int64_t c = 0; c < g.cols(); ++c) {
+      const float d = f.distance_m.at(c, r);
+      REQUIRE(d >= 0.0f);
+      if (c + 1 < g.cols()) REQUIRE(std::fabs(d - f.distance_m.at(c + 1, r)) <= 5.0 + 1e-3);
+      if (r + 1 < g.rows()) REQUIRE(std::fabs(d - f.distance_m.at(c, r + 1)) <= 5.0 + 1e-3);
+    }
+  }
+}
+
+TEST_CASE("a single point gives the hand-computed distances", "[distance]") {
+  // 3x3 grid of 10 m cells, point at the centre of the middle cell.
+  const Grid g(0.0, 30.0, 10.0, 3, 3, "EPSG:25832");
+  const std::vector<Point> pts{{15.0, 15.0}};
+  const auto f = distance_to_points<double>(g, pts);
+  const double diag = std::sqrt(200.0);
+  const double expected[3][3] = {{diag, 10, diag}, {10, 0, 10}, {diag, 10, diag}};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) CHECK_THAT(f.distance_m.at(c, r), WithinAbs(expected[r][c], 1e-12));
+}
+
+TEST_CASE("1 thread and N threads give bit-identical rasters", "[distance][threads]") {
+  std::mt19937_64 rng(99);
+  const Grid g(370000.0, 5712000.0, 10.0, 733, 517, "EPSG:25832");
+  const auto pts = random_points(rng, 300, g.extent().buffered(500.0));
+  const auto one = distance_to_points<float>(g, pts, {1});
+  for (int threads : {2, 3, 8}) {
+    const auto many = distance_to_points<float>(g, pts, {threads});
+    REQUIRE(std::memcmp(one.distance_m.cells().data(), many.distance_m.cells().data(),
+                        one.distance_m.cells().size_bytes()) == 0);
+    REQUIRE(std::memcmp(one.nearest_index.cells().data(), many.nearest_index.cells().data(),
+                        one.nearest_index.cells().size_bytes()) == 0);
+  }
+}
+
+TEST_CASE("distance rejects empty and non-finite sources", "[distance]") {
+  const Grid g(0.0, 10.0, 1.0, 10, 10, "EPSG:25832");
+  CHECK_THROWS_AS(distance_to_points<float>(g, std::vector<Point>{}), InputError);
+  const std::vector<Point> bad{{1.0, std::numeric_limits<double>::quiet_NaN()}};
+  CHECK_THROWS_AS(distance_to_points<float>(g, bad), InputError);
+}
