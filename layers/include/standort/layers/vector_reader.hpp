@@ -1,0 +1,40 @@
+// Reading vector inputs through GDAL/OGR: driver allowlist, reprojection to the working CRS in
+// traditional GIS axis order, and validation of every feature (geometry, coordinates, text), with
+// messages that name the file, layer, feature and a fix.
+#pragma once
+
+#include "standort/engine/geometry.hpp"
+#include "standort/engine/scenario.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace standort::layers {
+
+struct ReadReport {
+  std::string driver;
+  std::string layer;
+  std::string source_crs;   ///< e.g. "EPSG:4326 (WGS 84)"
+  std::int64_t features = 0;
+  std::int64_t repaired = 0;
+  std::vector<std::string> warnings;
+};
+
+struct LayerRead {
+  FeatureSet features;
+  ReadReport report;
+  std::vector<std::string> problems;  ///< one full message per bad feature
+};
+
+/// Drivers standort opens vectors with.
+const std::vector<std::string>& allowed_vector_drivers();
+
+/// Reads and validates every feature, collecting feature-level problems instead of throwing.
+/// File-level problems (cannot open, no such layer, no CRS, unknown field) throw InputError.
+LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_crs);
+
+/// As read_layer_collect, but any problem is an InputError listing every bad feature.
+FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, ReadReport& report);
+
+}  // namespace standort::layers

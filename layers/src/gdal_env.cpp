@@ -1,0 +1,82 @@
+#include "standort/layers/gdal_env.hpp"
+
+#include "standort/engine/error.hpp"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <geos_c.h>
+#include <ogr_spatialref.h>
+#include <proj.h>
+
+#include <mutex>
+
+namespace standort::layers {
+
+void trap_message(GdalErrorTrap* trap, int cls, const char* message) {
+  std::string text = message ? message : "";
+  if (cls >= CE_Failure) trap->m_errors.push_back(std::move(text));
+  else if (cls == CE_Warning) trap->m_warnings.push_back(std::move(text));
+}
+
+namespace {
+
+void CPL_STDCALL trap_handler(CPLErr cls, CPLErrorNum, const char* message) {
+  auto* trap = static_cast<GdalErrorTrap*>(CPLGetErrorHandlerUserData());
+  if (trap) trap_message(trap, static_cast<int>(cls), message);
+}
+
+void CPL_STDCALL quiet_handler(CPLErr, CPLErrorNum, const char*) {}
+
+}  // namespace
+
+void init_gdal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(quiet_handler);
+    // Deterministic GeoPackage files: no wall-clock timestamps.
+    CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
+  });
+}
+
+GdalErrorTrap::GdalErrorTrap() { CPLPushErrorHandlerEx(trap_handler, this); }
+GdalErrorTrap::~GdalErrorTrap() { CPLPopErrorHandler(); }
+
+std::string GdalErrorTrap::last_error() const { return m_errors.empty() ? std::string() : m_errors.back(); }
+
+LibraryVersions library_versions() {
+  LibraryVersions v;
+  v.gdal = GDALVersionInfo("RELEASE_NAME");
+  v.proj = proj_info().version;
+  v.geos = GEOSversion();
+  return v;
+}
+
+void require_projected_metric_crs(const std::string& crs, const std::string& what) {
+  OGRSpatialReference srs;
+  GdalErrorTrap trap;
+  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
+    throw InputError(what + ": '" + crs + "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
+  if (!srs.IsProjected())
+    throw InputError(what + ": '" + crs + "' is a geographic CRS (degrees); distances and densities need a projected CRS in metres, e.g. \"EPSG:25832\" (ETRS89 / UTM 32N) for Bochum");
+  const double to_metre = srs.GetLinearUnits();
+  if (to_metre != 1.0)
+    throw InputError(what + ": '" + crs + "' measures in units of " + std::to_string(to_metre) +
+                     " m; use a CRS in metres, e.g. \"EPSG:25832\"");
+}
+
+std::string crs_wkt(const std::string& crs) {
+  OGRSpatialReference srs;
+  GdalErrorTrap trap;
+  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
+    throw InputError("'" + crs + "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
+  char* wkt = nullptr;
+  const char* options[] = {"FORMAT=WKT2_2019", nullptr};
+  srs.exportToWkt(&wkt, options);
+  std::string out = wkt ? wkt : "";
+  CPLFree(wkt);
+  return out;
+}
+
+}  // namespace standort::layers

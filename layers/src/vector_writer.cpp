@@ -1,0 +1,121 @@
+#include "standort/layers/vector_writer.hpp"
+
+#include "standort/layers/atomic_file.hpp"
+#include "standort/layers/gdal_env.hpp"
+
+#include <cpl_string.h>
+#include <gdal_priv.h>
+#include <ogr_geometry.h>
+#include <ogrsf_frmts.h>
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+namespace standort::layers {
+namespace {
+
+struct DatasetCloser {
+  void operator()(GDALDataset* ds) const { GDALClose(ds); }
+};
+using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+struct FeatureDeleter {
+  void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
+};
+
+std::unique_ptr<OGRGeometry> to_ogr(const VectorTable& t, std::size_t i) {
+  if (t.kind == GeometryKind::point) return std::make_unique<OGRPoint>(t.points[i].x(), t.points[i].y());
+  auto mp = std::make_unique<OGRMultiPolygon>();
+  for (const Polygon& poly : t.polygons[i]) {
+    OGRPolygon p;
+    auto add_ring = [&](const auto& ring) {
+      OGRLinearRing r;
+      for (const auto& pt : ring) r.addPoint(pt.x(), pt.y());
+      r.closeRings();
+      p.addRing(&r);
+    };
+    add_ring(poly.outer());
+    for (const auto& inner : poly.inners()) add_ring(inner);
+    mp->addGeometry(&p);
+  }
+  return mp;
+}
+
+void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_options, const std::string& file) {
+  GdalErrorTrap trap;
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error(file + ": layer '" + t.name + "': " + what +
+                             (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+  };
+  OGRSpatialReference srs;
+  if (srs.SetFromUserInput(t.crs.c_str()) != OGRERR_NONE) fail("unknown CRS '" + t.crs + "'");
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRLayer* layer = ds.CreateLayer(t.name.c_str(), &srs, t.kind == GeometryKind::point ? wkbPoint : wkbMultiPolygon,
+                                   const_cast<char**>(layer_options));
+  if (!layer) fail("cannot create the layer");
+  for (const auto& [name, type] : t.fields) {
+    OGRFieldDefn def(name.c_str(), type == FieldType::integer ? OFTInteger64 : type == FieldType::real ? OFTReal : OFTString);
+    if (layer->CreateField(&def) != OGRERR_NONE) fail("cannot create field '" + name + "'");
+  }
+  for (const auto& [key, value] : t.metadata) layer->SetMetadataItem(key.c_str(), value.c_str());
+  const std::size_t count = t.kind == GeometryKind::point ? t.points.size() : t.polygons.size();
+  if (t.rows.size() != count) fail("row count differs from geometry count");
+  const bool transaction = ds.StartTransaction() == OGRERR_NONE;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::unique_ptr<OGRFeature, FeatureDeleter> f(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+    for (std::size_t j = 0; j < t.fields.size(); ++j) {
+      const int index = static_cast<int>(j);
+      const FieldValue& v = t.rows[i].at(j);
+      if (const auto* n = std::get_if<std::int64_t>(&v)) f->SetField(index, static_cast<GIntBig>(*n));
+      else if (const auto* d = std::get_if<double>(&v)) {
+        if (std::isfinite(*d)) f->SetField(index, *d);
+        else f->SetFieldNull(index);
+      } else if (const auto* s = std::get_if<std::string>(&v)) f->SetField(index, s->c_str());
+      else f->SetFieldNull(index);
+    }
+    f->SetGeometryDirectly(to_ogr(t, i).release());
+    if (layer->CreateFeature(f.get()) != OGRERR_NONE) fail("cannot write feature " + std::to_string(i));
+  }
+  if (transaction && ds.CommitTransaction() != OGRERR_NONE) fail("cannot commit");
+  if (!trap.errors().empty()) fail("writing failed");
+}
+
+}  // namespace
+
+void write_geojson_rfc7946(const std::filesystem::path& target, const VectorTable& table) {
+  init_gdal();
+  GdalErrorTrap trap;
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GeoJSON");
+  if (!driver) throw std::runtime_error("GDAL lacks the GeoJSON driver");
+  std::filesystem::create_directories(target.parent_path());
+  AtomicPath tmp(target);
+  {
+    DatasetPtr ds(driver->Create(tmp.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) throw std::runtime_error(target.string() + ": cannot create: " + trap.last_error());
+    CPLStringList options;
+    options.SetNameValue("RFC7946", "YES");
+    options.SetNameValue("COORDINATE_PRECISION", "7");
+    options.SetNameValue("WRITE_NAME", "YES");
+    write_layer(*ds, table, options.List(), target.string());
+  }
+  if (!trap.errors().empty()) throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
+  tmp.commit();
+}
+
+void write_gpkg(const std::filesystem::path& target, const std::vector<VectorTable>& tables) {
+  init_gdal();
+  GdalErrorTrap trap;
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+  if (!driver) throw std::runtime_error("GDAL lacks the GPKG driver");
+  std::filesystem::create_directories(target.parent_path());
+  AtomicPath tmp(target);
+  {
+    DatasetPtr ds(driver->Create(tmp.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) throw std::runtime_error(target.string() + ": cannot create: " + trap.last_error());
+    for (const auto& t : tables) write_layer(*ds, t, nullptr, target.string());
+  }
+  if (!trap.errors().empty()) throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
+  tmp.commit();
+}
+
+}  // namespace standort::layers

@@ -1,0 +1,155 @@
+#include "standort/layers/atomic_file.hpp"
+#include "standort/layers/qml.hpp"
+#include "standort/layers/raster_writer.hpp"
+#include "standort/layers/sha256.hpp"
+#include "standort/layers/vector_writer.hpp"
+#include "support.hpp"
+
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace standort;
+using Catch::Contains;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool only_final_files(const std::filesystem::path& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().filename().string().find(".standort-tmp.") != std::string::npos) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("sha256 matches the FIPS 180-4 examples", "[sha256]") {
+  CHECK(layers::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(layers::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(layers::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST_CASE("atomic text writes leave only the final file", "[atomic]") {
+  standort::test::TempDir dir;
+  layers::write_text_atomic(dir / "a.txt", "hello");
+  layers::write_text_atomic(dir / "a.txt", "world");
+  CHECK(read_all(dir / "a.txt") == "world");
+  CHECK(only_final_files(dir.path()));
+  // A leftover from a killed run is removed on the next run.
+  { std::ofstream(dir / ".b.tif.standort-tmp.123.0") << "partial"; }
+  layers::remove_stale_temporaries(dir.path());
+  CHECK(only_final_files(dir.path()));
+  CHECK(std::filesystem::exists(dir / "a.txt"));
+}
+
+TEST_CASE("write_cog produces a COG in EPSG:25832 with nodata, bands and units", "[cog]") {
+  standort::test::TempDir dir;
+  const Grid g(370000.0, 5712000.0, 10.0, 1100, 700, "EPSG:25832");
+  std::vector<float> a(static_cast<std::size_t>(g.cell_count())), b(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>(i % 977) * 0.5f;
+    b[i] = static_cast<float>(i % 13);
+  }
+  a[5] = -9999.0f;
+  layers::CogOptions o;
+  o.metadata["scenario"] = "test";
+  o.threads = 2;
+  layers::write_cog(dir / "d.tif", g, {{a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}}, o);
+  CHECK(only_final_files(dir.path()));
+
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "d.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
+  CHECK(std::string(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE")) == "DEFLATE");
+  CHECK(std::string(ds->GetSpatialRef()->GetAuthorityCode(nullptr)) == "25832");
+  CHECK(ds->GetRasterXSize() == 1100);
+  CHECK(ds->GetRasterYSize() == 700);
+  double gt[6];
+  REQUIRE(ds->GetGeoTransform(gt) == CE_None);
+  CHECK_THAT(gt[0], WithinAbs(370000.0, 1e-9));
+  CHECK_THAT(gt[3], WithinAbs(5712000.0, 1e-9));
+  CHECK_THAT(gt[5], WithinAbs(-10.0, 1e-12));
+  REQUIRE(ds->GetRasterCount() == 2);
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  int has_nodata = 0;
+  CHECK_THAT(band->GetNoDataValue(&has_nodata), WithinAbs(-9999.0, 1e-9));
+  CHECK(has_nodata);
+  CHECK(std::string(band->GetDescription()) == "distance");
+  CHECK(std::string(band->GetUnitType()) == "m");
+  CHECK(band->GetOverviewCount() >= 1);
+  int bx = 0, by = 0;
+  band->GetBlockSize(&bx, &by);
+  CHECK(bx == 512);
+  CHECK(by == 512);
+  std::vector<float> back(a.size());
+  REQUIRE(band->RasterIO(GF_Read, 0, 0, 1100, 700, back.data(), 1100, 700, GDT_Float32, 0, 0) == CE_None);
+  CHECK(back == a);  // lossless: exact float comparison of a round trip is intended
+  CHECK(std::string(ds->GetRasterBand(2)->GetDescription()) == "nearest id");
+}
+
+TEST_CASE("GeoJSON output follows RFC 7946", "[geojson]") {
+  standort::test::TempDir dir;
+  layers::VectorTable t;
+  t.name = "districts";
+  t.crs = "EPSG:25832";
+  t.kind = GeometryKind::polygon;
+  t.fields = {{"name", layers::FieldType::string}, {"mean", layers::FieldType::real}, {"n", layers::FieldType::integer}};
+  MultiPolygon mp;
+  mp.resize(1);
+  // Clockwise outer ring with a counter-clockwise hole (Boost.Geometry's convention).
+  mp[0].outer() = {{377000, 5705000}, {377000, 5706000}, {378000, 5706000}, {378000, 5705000}, {377000, 5705000}};
+  mp[0].inners().push_back({{377400, 5705400}, {377600, 5705400}, {377600, 5705600}, {377400, 5705600}, {377400, 5705400}});
+  t.polygons = {mp};
+  t.rows = {{std::string("Wiemelhausen/Brenschede"), std::nan(""), std::int64_t{3}}};
+  layers::write_geojson_rfc7946(dir / "d.geojson", t);
+  const std::string text = read_all(dir / "d.geojson");
+  CHECK(text.find("\"crs\"") == std::string::npos);
+  CHECK_THAT(text, Contains("Wiemelhausen/Brenschede"));
+  CHECK_THAT(text, Contains("\"mean\": null"));
+
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "d.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  OGRLayer* layer = ds->GetLayer(0);
+  std::unique_ptr<OGRFeature> f(layer->GetNextFeature());
+  REQUIRE(f);
+  // GDAL writes a one-part multipolygon as a Polygon.
+  REQUIRE(wkbFlatten(f->GetGeometryRef()->getGeometryType()) == wkbPolygon);
+  const OGRPolygon* p = f->GetGeometryRef()->toPolygon();
+  CHECK_FALSE(p->getExteriorRing()->isClockwise());  // counter-clockwise outer ring
+  CHECK(p->getInteriorRing(0)->isClockwise());       // clockwise hole
+  OGREnvelope e;
+  p->getEnvelope(&e);
+  CHECK(e.MinX > 7.0);
+  CHECK(e.MaxX < 7.5);
+  CHECK(e.MinY > 51.3);
+  CHECK(e.MaxY < 51.6);
+  // 7 decimals at most.
+  const auto pos = text.find("\"coordinates\"");
+  REQUIRE(pos != std::string::npos);
+  const auto first_dot = text.find('.', pos);
+  std::size_t digits = 0;
+  while (std::isdigit(static_cast<unsigned char>(text[first_dot + 1 + digits]))) ++digits;
+  CHECK(digits <= 7);
+}
+
+TEST_CASE("raster QML carries the colour ramp", "[qml]") {
+  const std::string qml = layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 5000.0, true, 0), 0);
+  CHECK_THAT(qml, Contains("singlebandpseudocolor"));
+  CHECK_THAT(qml, Contains("classificationMax=\"5000\""));
+  // Reversed ramp: near (0 m) is bright yellow, far is dark violet.
+  CHECK_THAT(qml, Contains("value=\"0\" label=\"0\" color=\"#fde725\""));
+  CHECK_THAT(qml, Contains("value=\"5000\" label=\"5000\" color=\"#440154\""));
+  CHECK_THAT(layers::polygon_outline_qml("name"), Contains("fieldName=\"name\""));
+}
