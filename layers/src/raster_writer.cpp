@@ -8,6 +8,7 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -22,8 +23,8 @@ using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
 
 }  // namespace
 
-void write_cog(const std::filesystem::path& target, const Grid& grid, const std::vector<BandOut>& bands,
-               const CogOptions& options) {
+void write_geotiff(const std::filesystem::path& target, const Grid& grid, const std::vector<BandOut>& bands,
+               const GeoTiffOptions& options) {
   init_gdal();
   GdalErrorTrap trap;
   auto fail = [&](const std::string& what) {
@@ -32,7 +33,8 @@ void write_cog(const std::filesystem::path& target, const Grid& grid, const std:
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX) fail("grid is too large for GeoTIFF");
   GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
   GDALDriver* cog_driver = GetGDALDriverManager()->GetDriverByName("COG");
-  if (!mem_driver || !cog_driver) fail("GDAL lacks the MEM or COG driver");
+  GDALDriver* gtiff_driver = GetGDALDriverManager()->GetDriverByName("GTiff");
+  if (!mem_driver || !cog_driver || !gtiff_driver) fail("GDAL lacks the MEM, COG or GTiff driver");
 
   const int cols = static_cast<int>(grid.cols());
   const int rows = static_cast<int>(grid.rows());
@@ -60,19 +62,32 @@ void write_cog(const std::filesystem::path& target, const Grid& grid, const std:
   mem->SetSpatialRef(&srs);
   for (const auto& [key, value] : options.metadata) mem->SetMetadataItem(key.c_str(), value.c_str());
 
+  // Overviews are built in memory and handed to the COG driver as they are; letting the driver
+  // build them goes through a compressed temporary file and takes several times longer.
+  std::vector<int> levels;
+  for (int f = 2; options.cog && std::max(cols, rows) / f >= 256; f *= 2) levels.push_back(f);
+  if (!levels.empty() &&
+      mem->BuildOverviews(options.overview_resampling.c_str(), static_cast<int>(levels.size()), levels.data(), 0,
+                          nullptr, nullptr, nullptr) != CE_None)
+    fail("building overviews failed");
+
   std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
-  CPLStringList cog_options;
-  cog_options.SetNameValue("COMPRESS", "DEFLATE");
-  cog_options.SetNameValue("PREDICTOR", "YES");
-  cog_options.SetNameValue("LEVEL", "6");
-  cog_options.SetNameValue("BLOCKSIZE", "512");
-  cog_options.SetNameValue("BIGTIFF", "IF_SAFER");
-  cog_options.SetNameValue("OVERVIEWS", "AUTO");
-  cog_options.SetNameValue("OVERVIEW_RESAMPLING", options.overview_resampling.c_str());
-  cog_options.SetNameValue("NUM_THREADS", std::to_string(resolve_threads(options.threads)).c_str());
+  CPLStringList create_options;
+  if (options.cog) {
+    create_options.SetNameValue("COMPRESS", "DEFLATE");
+    create_options.SetNameValue("PREDICTOR", "YES");
+    create_options.SetNameValue("LEVEL", std::to_string(options.deflate_level).c_str());
+    create_options.SetNameValue("BLOCKSIZE", "512");
+    create_options.SetNameValue("BIGTIFF", "IF_SAFER");
+    create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
+    create_options.SetNameValue("NUM_THREADS", std::to_string(resolve_threads(options.threads)).c_str());
+  } else {
+    create_options.SetNameValue("BIGTIFF", "IF_SAFER");
+  }
+  GDALDriver* driver = options.cog ? cog_driver : gtiff_driver;
   {
-    DatasetPtr out(cog_driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE, cog_options.List(), nullptr, nullptr));
+    DatasetPtr out(driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE, create_options.List(), nullptr, nullptr));
     if (!out) fail("writing the GeoTIFF failed");
     out->FlushCache();
   }

@@ -52,7 +52,7 @@ TEST_CASE("atomic text writes leave only the final file", "[atomic]") {
   CHECK(std::filesystem::exists(dir / "a.txt"));
 }
 
-TEST_CASE("write_cog produces a COG in EPSG:25832 with nodata, bands and units", "[cog]") {
+TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and units", "[cog]") {
   standort::test::TempDir dir;
   const Grid g(370000.0, 5712000.0, 10.0, 1100, 700, "EPSG:25832");
   std::vector<float> a(static_cast<std::size_t>(g.cell_count())), b(a.size());
@@ -61,10 +61,10 @@ TEST_CASE("write_cog produces a COG in EPSG:25832 with nodata, bands and units",
     b[i] = static_cast<float>(i % 13);
   }
   a[5] = -9999.0f;
-  layers::CogOptions o;
+  layers::GeoTiffOptions o;
   o.metadata["scenario"] = "test";
   o.threads = 2;
-  layers::write_cog(dir / "d.tif", g, {{a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}}, o);
+  layers::write_geotiff(dir / "d.tif", g, {{a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}}, o);
   CHECK(only_final_files(dir.path()));
 
   GDALAllRegister();

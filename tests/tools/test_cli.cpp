@@ -1,0 +1,266 @@
+#include "standort/engine/geometry.hpp"
+#include "standort/layers/vector_reader.hpp"
+#include "support.hpp"
+
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <sys/wait.h>
+
+using namespace standort;
+using Catch::Contains;
+using Catch::Matchers::WithinAbs;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(STANDORT_EXE) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::array<char, 4096> buf{};
+  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe)) r.output += buf.data();
+  const int status = pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+void write_file(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t file_count(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir)) return 0;
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+const std::string demo_gpkg = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
+
+std::string scenario_text(const std::string& districts_input, const std::string& campuses_input, double cell_size_m) {
+  std::ostringstream s;
+  s << "[scenario]\nname = \"cli test\"\n\n"
+    << districts_input << "\n" << campuses_input << "\n"
+    << "[grid]\ncell_size_m = " << cell_size_m << "\nextent_from = \"districts\"\nmask = \"districts\"\n\n"
+    << "[criteria.campus_proximity]\nlayer = \"campuses\"\noutput = \"campus_distance\"\n"
+    << "value = { function = \"linear\", points = [[500.0, 1.0], [5000.0, 0.0]] }\n\n"
+    << "[outputs]\ndistricts = \"districts\"\n";
+  return s.str();
+}
+
+std::string demo_inputs_districts() {
+  return "[inputs.districts]\npath = \"" + demo_gpkg + "\"\nlayer = \"statistische_bezirke\"\nname_field = \"name\"\nid_field = \"stat_bezirk_nr\"\n";
+}
+std::string demo_inputs_campuses() {
+  return "[inputs.campuses]\npath = \"" + demo_gpkg + "\"\nlayer = \"campuses\"\nname_field = \"name\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli][e2e]") {
+  standort::test::TempDir dir;
+  const auto out = dir / "out";
+  const Result result = run("run -q -o " + out.string());
+  INFO(result.output);
+  REQUIRE(result.code == 0);
+  for (const char* f : {"campus_distance.tif", "campus_distance.qml", "suitability.tif", "suitability.qml",
+                        "districts.geojson", "districts.qml", "manifest.json"})
+    CHECK(std::filesystem::exists(out / f));
+  CHECK(file_count(out) == 7);
+
+  GDALAllRegister();
+  for (const char* name : {"campus_distance.tif", "suitability.tif"}) {
+    INFO(name);
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open((out / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
+    CHECK(std::string(ds->GetSpatialRef()->GetAuthorityCode(nullptr)) == "25832");
+    int has_nodata = 0;
+    CHECK_THAT(ds->GetRasterBand(1)->GetNoDataValue(&has_nodata), WithinAbs(-9999.0, 1e-9));
+    CHECK(has_nodata);
+    CHECK(ds->GetRasterBand(1)->GetOverviewCount() >= 1);
+    double gt[6];
+    REQUIRE(ds->GetGeoTransform(gt) == CE_None);
+    CHECK_THAT(gt[1], WithinAbs(10.0, 1e-12));
+    CHECK_THAT(std::fmod(gt[0], 10.0), WithinAbs(0.0, 1e-6));  // snapped to the 10 m lattice
+  }
+
+  // Distances agree with a brute-force evaluation against the demo campuses at sampled cells.
+  InputSpec campuses;
+  campuses.name = "campuses";
+  campuses.path = demo_gpkg;
+  campuses.layer = "campuses";
+  layers::ReadReport report;
+  const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
+  std::unique_ptr<GDALDataset> dist(GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> suit(GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(dist->GetRasterCount() == 2);
+  double gt[6];
+  dist->GetGeoTransform(gt);
+  const int cols = dist->GetRasterXSize(), rows = dist->GetRasterYSize();
+  std::vector<float> d(static_cast<std::size_t>(cols) * rows), fid(d.size()), s(d.size());
+  REQUIRE(dist->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, d.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(dist->GetRasterBand(2)->RasterIO(GF_Read, 0, 0, cols, rows, fid.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(suit->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, s.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
+  std::size_t scored = 0;
+  for (int r = 0; r < rows; r += 37) {
+    for (int c = 0; c < cols; c += 41) {
+      const double x = gt[0] + (c + 0.5) * gt[1], y = gt[3] + (r + 0.5) * gt[5];
+      double best = 1e300;
+      std::int64_t best_fid = -1;
+      for (std::size_t i = 0; i < cs.size(); ++i) {
+        const double v = std::hypot(x - cs.points[i].x(), y - cs.points[i].y());
+        if (v < best) {
+          best = v;
+          best_fid = cs.fids[i];
+        }
+      }
+      const std::size_t k = static_cast<std::size_t>(r) * cols + c;
+      REQUIRE_THAT(d[k], WithinAbs(best, 1e-3 + best * 1e-6));
+      REQUIRE(static_cast<std::int64_t>(fid[k]) == best_fid);
+      if (s[k] != -9999.0f) {
+        ++scored;
+        const double expected = std::clamp((5000.0 - best) / 4500.0, 0.0, 1.0);
+        REQUIRE_THAT(s[k], WithinAbs(expected, 1e-5));
+      }
+    }
+  }
+  CHECK(scored > 100);
+
+  // Districts: RFC 7946 and the statistics columns.
+  const std::string gj = read_all(out / "districts.geojson");
+  CHECK(gj.find("\"crs\"") == std::string::npos);
+  std::unique_ptr<GDALDataset> vec(GDALDataset::Open((out / "districts.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(vec);
+  OGRLayer* layer = vec->GetLayer(0);
+  CHECK(layer->GetFeatureCount() == 30);
+  for (auto& f : *layer) {
+    std::unique_ptr<OGRGeometry> g(OGRGeometryFactory::forceToMultiPolygon(f->GetGeometryRef()->clone()));
+    for (const OGRPolygon* p : *g->toMultiPolygon()) CHECK_FALSE(p->getExteriorRing()->isClockwise());
+    OGREnvelope e;
+    g->getEnvelope(&e);
+    CHECK(e.MinX > 7.0);
+    CHECK(e.MaxY < 51.6);
+    const double mean = f->GetFieldAsDouble("campus_proximity_mean_score");
+    CHECK(mean >= 0.0);
+    CHECK(mean <= 1.0);
+    CHECK(f->GetFieldAsDouble("suitability_min") <= f->GetFieldAsDouble("suitability_mean") + 1e-9);
+  }
+
+  const auto manifest = nlohmann::json::parse(read_all(out / "manifest.json"));
+  CHECK(manifest["inputs"]["campuses"]["sha256"].get<std::string>().size() == 64);
+  CHECK(manifest["outputs"].size() == 6);
+  CHECK(manifest["grid"]["crs"] == "EPSG:25832");
+  CHECK(manifest["libraries"]["gdal"].get<std::string>().rfind("3.", 0) == 0);
+}
+
+TEST_CASE("outputs are byte-identical for 1 and 2 threads", "[cli][threads]") {
+  standort::test::TempDir dir;
+  REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
+  REQUIRE(run("run -q --threads 2 -o " + (dir / "b").string()).code == 0);
+  for (const char* f : {"campus_distance.tif", "suitability.tif", "districts.geojson"}) {
+    INFO(f);
+    CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
+  }
+}
+
+TEST_CASE("invalid input stops the run with a named error and writes nothing", "[cli][errors]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  standort::test::TempDir dir;
+  const std::string districts = "[inputs.districts]\npath = \"" + (data / "raw" / "bochum_bezirke_original_4d.geojson").string() +
+                                "\"\nname_field = \"Bezeichnun\"\n";
+  write_file(dir / "s.toml", scenario_text(districts, demo_inputs_campuses(), 50));
+  const Result bad = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output, Contains("3 of 30 features cannot be used"));
+  CHECK_THAT(bad.output, Contains("polygon is invalid"));
+  CHECK_THAT(bad.output, Contains("repair = true"));
+  CHECK(file_count(dir / "out") == 0);
+
+  write_file(dir / "r.toml", scenario_text(districts + "repair = true\n", demo_inputs_campuses(), 50));
+  const Result repaired = run("run -q " + (dir / "r.toml").string() + " -o " + (dir / "out").string());
+  INFO(repaired.output);
+  CHECK(repaired.code == 0);
+  const auto manifest = nlohmann::json::parse(read_all(dir / "out" / "manifest.json"));
+  CHECK(manifest["inputs"]["districts"]["repaired"] == 3);
+  CHECK(manifest["warning_count"].get<int>() >= 1);  // Z/M dropped
+}
+
+TEST_CASE("official districts from the shared data run end to end", "[cli][bochum]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  standort::test::TempDir dir;
+  const std::string districts = "[inputs.districts]\npath = \"" + (data / "bochum_statistische_bezirke.geojson").string() +
+                                "\"\nid_field = \"stat_bezirk_nr\"\nname_field = \"name\"\n";
+  const std::string campuses = "[inputs.campuses]\npath = \"" + (data / "bochum_hochschulen_forschung.geojson").string() + "\"\n";
+  write_file(dir / "s.toml", scenario_text(districts, campuses, 20));
+  const Result r = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> vec(GDALDataset::Open((dir / "out" / "districts.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(vec);
+  CHECK(vec->GetLayer(0)->GetFeatureCount() == 30);
+  // Querenburg holds the Ruhr-Universität: its mean campus distance is small.
+  bool found = false;
+  for (auto& f : *vec->GetLayer(0)) {
+    if (std::string(f->GetFieldAsString("name")) == "Querenburg") {
+      found = true;
+      CHECK(f->GetFieldAsDouble("campus_proximity_mean_distance_m") < 1500.0);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
+  standort::test::TempDir dir;
+  write_file(dir / "huge.toml", scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 0.01));
+  const Result huge = run("run -q " + (dir / "huge.toml").string() + " -o " + (dir / "out").string());
+  CHECK(huge.code == 3);
+  CHECK_THAT(huge.output, Contains("use a cell size of at least"));
+  CHECK(file_count(dir / "out") == 0);
+
+  std::string typo = scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 50);
+  typo.replace(typo.find("extent_from"), 11, "extend_from");
+  write_file(dir / "typo.toml", typo);
+  const Result t = run("validate " + (dir / "typo.toml").string());
+  CHECK(t.code == 2);
+  CHECK_THAT(t.output, Contains("did you mean 'extent_from'"));
+
+  const Result v = run("validate -q");
+  INFO(v.output);
+  CHECK(v.code == 0);
+  CHECK_THAT(v.output, Contains(": ok"));
+
+  const Result info = run("info --json " + demo_gpkg);
+  REQUIRE(info.code == 0);
+  const auto j = nlohmann::json::parse(info.output);
+  CHECK(j["kind"] == "vector");
+  CHECK(j["layers"].size() >= 5);
+  for (const auto& l : j["layers"]) CHECK(l["problems"].empty());
+
+  const Result missing = run("info " + (dir / "nope.gpkg").string());
+  CHECK(missing.code == 2);
+  CHECK_THAT(missing.output, Contains("no such file"));
+  CHECK(run("--version").code == 0);
+}

@@ -1,0 +1,356 @@
+#include "pipeline.hpp"
+
+#include "standort/engine/distance.hpp"
+#include "standort/engine/parallel.hpp"
+#include "standort/engine/error.hpp"
+#include "standort/engine/rasterize.hpp"
+#include "standort/engine/value_function.hpp"
+#include "standort/engine/zonal.hpp"
+#include "standort/layers/atomic_file.hpp"
+#include "standort/layers/gdal_env.hpp"
+#include "standort/layers/qml.hpp"
+#include "standort/layers/raster_writer.hpp"
+#include "standort/layers/sha256.hpp"
+#include "standort/layers/vector_writer.hpp"
+
+#include <boost/geometry/algorithms/area.hpp>
+#include <boost/geometry/strategies/strategies.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <sstream>
+
+namespace standort::cli {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr float k_nodata = -9999.0f;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+const FeatureSet& layer_of(const LoadedInputs& inputs, const std::string& name) {
+  return inputs.layers.at(name);
+}
+
+std::string format_number(double v, int precision) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(precision);
+  s << v;
+  return s.str();
+}
+
+}  // namespace
+
+namespace {
+bool g_progress_line_open = false;
+}  // namespace
+
+void close_progress_line() {
+  if (g_progress_line_open) std::cerr << "\n";
+  g_progress_line_open = false;
+}
+
+void Progress::begin(const std::string& step) {
+  m_step = step;
+  m_start = std::chrono::steady_clock::now();
+  if (!m_quiet) {
+    std::cerr << "standort: " << step << " ..." << std::flush;
+    g_progress_line_open = true;
+  }
+}
+
+void Progress::end() {
+  const double s = seconds_since(m_start);
+  m_timings[m_step] = std::round(s * 1000.0) / 1000.0;
+  if (!m_quiet) {
+    std::cerr << " " << format_number(s, 2) << " s\n";
+    g_progress_line_open = false;
+  }
+}
+
+void Progress::note(const std::string& text) const {
+  if (!m_quiet) std::cerr << "standort: " << text << "\n";
+}
+
+fs::path default_scenario() {
+  const fs::path file = fs::path(STANDORT_DATA_DIR) / "bochum-strategie.toml";
+  if (!fs::exists(file))
+    throw InputError(file.string() + ": the built-in scenario is missing; pass a scenario file to 'standort run'");
+  if (!fs::exists(fs::path(STANDORT_DATA_DIR) / "demo" / "bochum_demo.gpkg"))
+    throw InputError(std::string(STANDORT_DATA_DIR) +
+                     "/demo/bochum_demo.gpkg: the built-in demo layers are missing; build them with 'tools/demo' "
+                     "or 'cmake --build build --target demo-data'");
+  return file;
+}
+
+LoadedInputs load_inputs(const Scenario& scenario, Progress& progress) {
+  layers::require_projected_metric_crs(scenario.grid.crs, "[grid] crs");
+  LoadedInputs loaded;
+  for (const InputSpec& spec : scenario.inputs) {
+    progress.begin("read " + spec.name);
+    layers::ReadReport report;
+    FeatureSet fs = layers::read_layer(spec, scenario.grid.crs, report);
+    progress.end();
+    for (const auto& w : report.warnings) progress.note("warning: " + w);
+    if (report.repaired > 0)
+      progress.note("repaired " + std::to_string(report.repaired) + " invalid polygon(s) in input '" + spec.name + "'");
+    loaded.layers.emplace(spec.name, std::move(fs));
+    loaded.reports.emplace(spec.name, std::move(report));
+  }
+  check_layer_kinds(scenario, loaded);
+  return loaded;
+}
+
+void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
+  auto require = [&](const std::string& layer, GeometryKind kind, const std::string& who) {
+    const FeatureSet& fs = layer_of(inputs, layer);
+    if (fs.kind != kind)
+      throw InputError(scenario.file.string() + ": " + who + " uses input '" + layer + "', which holds " +
+                       (fs.kind == GeometryKind::point ? "points" : "polygons") + ", but needs " +
+                       (kind == GeometryKind::point ? "points" : "polygons") +
+                       (kind == GeometryKind::point ? " (distance to polygons and lines is not supported yet)" : ""));
+  };
+  for (const auto& c : scenario.criteria) require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
+  if (!scenario.grid.mask.empty()) require(scenario.grid.mask, GeometryKind::polygon, "[grid] mask");
+  if (!scenario.outputs.districts.empty()) require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
+}
+
+Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
+  Extent extent;
+  if (scenario.grid.extent) {
+    extent = *scenario.grid.extent;
+  } else {
+    extent = layer_of(inputs, scenario.grid.extent_from).extent().buffered(scenario.grid.buffer_m);
+  }
+  // Cells held at once: distance (4) + nearest id (4) + score (4) per criterion, the
+  // suitability (4), the mask (1) and the district zones (4).
+  const std::int64_t bytes_per_cell = 12 * static_cast<std::int64_t>(scenario.criteria.size()) + 9;
+  check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
+  return Grid::snapped(extent, scenario.grid.cell_size_m, scenario.grid.crs);
+}
+
+void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads, Progress& progress) {
+  const auto run_start = std::chrono::steady_clock::now();
+  std::vector<std::string> warnings;
+  LoadedInputs inputs = load_inputs(scenario, progress);
+  for (const auto& [name, report] : inputs.reports)
+    for (const auto& w : report.warnings) warnings.push_back(w);
+  const Grid grid = plan_grid(scenario, inputs);
+  progress.note("grid " + std::to_string(grid.cols()) + " x " + std::to_string(grid.rows()) + " cells of " +
+                format_number(grid.cell_size(), 2) + " m in " + grid.crs());
+
+  std::optional<Raster<std::uint8_t>> mask;
+  if (!scenario.grid.mask.empty()) {
+    progress.begin("rasterise mask");
+    mask = rasterize_mask(grid, layer_of(inputs, scenario.grid.mask).polygons);
+    progress.end();
+  }
+
+  struct CriterionResult {
+    const CriterionSpec* spec;
+    Raster<float> distance;
+    Raster<float> nearest_fid;
+    Raster<float> score;
+    float max_distance = 0.0f;
+  };
+  std::vector<CriterionResult> results;
+  for (const CriterionSpec& c : scenario.criteria) {
+    const FeatureSet& source = layer_of(inputs, c.layer);
+    progress.begin("distance to " + c.layer);
+    DistanceField<float> field = distance_to_points<float>(grid, source.points, {threads});
+    Raster<float> fid(grid, k_nodata, k_nodata);
+    auto nearest = field.nearest_index.cells();
+    auto fid_cells = fid.cells();
+    for (std::size_t i = 0; i < nearest.size(); ++i)
+      fid_cells[i] = static_cast<float>(source.fids[static_cast<std::size_t>(nearest[i])]);
+    field.distance_m.set_nodata(k_nodata);
+    progress.end();
+    progress.begin("score " + c.name);
+    Raster<float> score = apply_value_function(field.distance_m, c.value, k_nodata, mask ? &*mask : nullptr, threads);
+    progress.end();
+    float max_d = 0.0f;
+    for (float d : field.distance_m.cells()) max_d = std::max(max_d, d);
+    results.push_back({&c, std::move(field.distance_m), std::move(fid), std::move(score), max_d});
+  }
+
+  progress.begin("combine suitability");
+  double weight_sum = 0.0;
+  for (const auto& r : results) weight_sum += r.spec->weight;
+  Raster<float> suitability(grid, k_nodata, k_nodata);
+  {
+    auto out = suitability.cells();
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      double s = 0.0;
+      bool valid = true;
+      for (const auto& r : results) {
+        const float v = r.score.cells()[i];
+        if (r.score.is_nodata(v)) {
+          valid = false;
+          break;
+        }
+        s += (r.spec->weight / weight_sum) * v;
+      }
+      if (valid) out[i] = static_cast<float>(s);
+    }
+  }
+  progress.end();
+
+  // District statistics (cell-centre membership).
+  std::optional<layers::VectorTable> districts;
+  if (!scenario.outputs.districts.empty()) {
+    progress.begin("district statistics");
+    const FeatureSet& d = layer_of(inputs, scenario.outputs.districts);
+    const Raster<std::int32_t> zones = rasterize_zones(grid, d.polygons);
+    const auto zone_count = static_cast<std::int32_t>(d.size());
+    layers::VectorTable t;
+    t.name = scenario.outputs.districts;
+    t.crs = grid.crs();
+    t.kind = GeometryKind::polygon;
+    t.polygons = d.polygons;
+    // The district id keeps the source's field name, and its type where it is numeric.
+    const InputSpec& district_spec = *scenario.find_input(scenario.outputs.districts);
+    const std::string id_name = district_spec.id_field.empty() ? "id" : district_spec.id_field;
+    const auto numeric_id = d.numeric.find(district_spec.id_field);
+    const bool integer_id = numeric_id != d.numeric.end() &&
+                            std::all_of(numeric_id->second.begin(), numeric_id->second.end(),
+                                        [](double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15; });
+    t.fields = {{id_name, integer_id ? layers::FieldType::integer : layers::FieldType::string},
+                {"name", layers::FieldType::string},
+                {"area_km2", layers::FieldType::real}, {"cells", layers::FieldType::integer}};
+    std::vector<std::vector<ZoneStats>> columns;
+    for (const auto& r : results) {
+      t.fields.push_back({r.spec->name + "_mean_distance_m", layers::FieldType::real});
+      t.fields.push_back({r.spec->name + "_mean_score", layers::FieldType::real});
+      columns.push_back(zonal_stats(zones, zone_count, r.distance));
+      columns.push_back(zonal_stats(zones, zone_count, r.score));
+    }
+    t.fields.push_back({"suitability_mean", layers::FieldType::real});
+    t.fields.push_back({"suitability_min", layers::FieldType::real});
+    t.fields.push_back({"suitability_max", layers::FieldType::real});
+    const auto suit_stats = zonal_stats(zones, zone_count, suitability);
+    const auto cell_counts = zonal_stats(zones, zone_count, results.front().distance);
+    auto round_to = [](double v, double unit) { return std::isfinite(v) ? std::round(v / unit) * unit : v; };
+    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      std::vector<layers::FieldValue> row;
+      if (integer_id) row.emplace_back(static_cast<std::int64_t>(numeric_id->second[i]));
+      else row.emplace_back(d.ids[i]);
+      row.emplace_back(d.names[i]);
+      row.emplace_back(round_to(boost::geometry::area(d.polygons[i]) / 1e6, 1e-6));
+      row.emplace_back(static_cast<std::int64_t>(cell_counts[i].count));
+      for (std::size_t k = 0; k < columns.size(); ++k)
+        row.emplace_back(round_to(columns[k][i].mean(), k % 2 == 0 ? 0.01 : 1e-6));
+      const ZoneStats& s = suit_stats[i];
+      row.emplace_back(round_to(s.mean(), 1e-6));
+      row.emplace_back(s.count ? round_to(s.min, 1e-6) : nan);
+      row.emplace_back(s.count ? round_to(s.max, 1e-6) : nan);
+      t.rows.push_back(std::move(row));
+    }
+    t.metadata["statistics"] = "cells whose centre lies inside the district";
+    districts = std::move(t);
+    progress.end();
+  }
+
+  // Outputs: every file atomically, manifest last.
+  progress.begin("write outputs");
+  fs::create_directories(out_dir);
+  layers::remove_stale_temporaries(out_dir);
+  nlohmann::json outputs = nlohmann::json::array();
+  auto record = [&](const fs::path& p, const std::string& kind) {
+    outputs.push_back({{"file", p.filename().string()}, {"kind", kind}, {"sha256", layers::sha256_file(p)}});
+  };
+  layers::GeoTiffOptions cog;
+  cog.nodata = k_nodata;
+  cog.threads = threads;
+  cog.metadata["scenario"] = scenario.name;
+  for (const auto& r : results) {
+    const CriterionSpec& c = *r.spec;
+    if (scenario.outputs.cog) {
+      const fs::path file = out_dir / (c.output + ".tif");
+      layers::GeoTiffOptions o = cog;
+      o.overview_resampling = "NEAREST";  // the id band must not be averaged
+      layers::write_geotiff(file, grid,
+                        {{r.distance.cells(), "distance to nearest " + c.layer, "m",
+                          {{"formula", "Euclidean distance from the cell centre to the nearest feature of '" + c.layer + "'"}}},
+                         {r.nearest_fid.cells(), "nearest " + c.layer + " feature id (FID)", "",
+                          {{"source", layer_of(inputs, c.layer).source}}}},
+                        o);
+      record(file, "raster");
+      if (scenario.outputs.qml) {
+        const double top = std::max(1.0, std::ceil(r.max_distance / 100.0) * 100.0);
+        layers::write_text_atomic(out_dir / (c.output + ".qml"),
+                                  layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, true, 0), 0));
+        record(out_dir / (c.output + ".qml"), "style");
+      }
+    }
+    if (scenario.outputs.cog && results.size() > 1) {
+      const fs::path file = out_dir / (c.name + "_score.tif");
+      layers::write_geotiff(file, grid,
+                        {{r.score.cells(), c.name + " score (0..1)", "",
+                          {{"value_function", "linear: " + format_number(c.value.s0, 3) + " at " + format_number(c.value.x0, 1) +
+                                                  " m, " + format_number(c.value.s1, 3) + " at " + format_number(c.value.x1, 1) + " m"}}}},
+                        cog);
+      record(file, "raster");
+      if (scenario.outputs.qml) {
+        layers::write_text_atomic(out_dir / (c.name + "_score.qml"), layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+        record(out_dir / (c.name + "_score.qml"), "style");
+      }
+    }
+  }
+  if (scenario.outputs.cog) {
+    std::string formula = "weighted mean of criterion scores:";
+    for (const auto& r : results)
+      formula += " " + r.spec->name + " x " + format_number(r.spec->weight / weight_sum, 4);
+    const fs::path file = out_dir / "suitability.tif";
+    layers::write_geotiff(file, grid, {{suitability.cells(), "suitability (0..1)", "", {{"formula", formula}}}}, cog);
+    record(file, "raster");
+    if (scenario.outputs.qml) {
+      layers::write_text_atomic(out_dir / "suitability.qml", layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+      record(out_dir / "suitability.qml", "style");
+    }
+  }
+  if (districts && scenario.outputs.geojson) {
+    const fs::path file = out_dir / "districts.geojson";
+    layers::write_geojson_rfc7946(file, *districts);
+    record(file, "vector");
+    if (scenario.outputs.qml) {
+      layers::write_text_atomic(out_dir / "districts.qml", layers::polygon_outline_qml("name"));
+      record(out_dir / "districts.qml", "style");
+    }
+  }
+  progress.end();
+
+  nlohmann::json manifest;
+  manifest["standort_version"] = STANDORT_VERSION;
+  const auto versions = layers::library_versions();
+  manifest["libraries"] = {{"gdal", versions.gdal}, {"proj", versions.proj}, {"geos", versions.geos},
+                           {"boost", std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000) +
+                                         "." + std::to_string(BOOST_VERSION % 100)}};
+  manifest["scenario"] = {{"name", scenario.name}, {"file", scenario.file.string()},
+                          {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
+  manifest["grid"] = {{"crs", grid.crs()}, {"cell_size_m", grid.cell_size()}, {"cols", grid.cols()}, {"rows", grid.rows()},
+                      {"extent", {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}}};
+  manifest["inputs"] = nlohmann::json::object();
+  for (const InputSpec& spec : scenario.inputs) {
+    const auto& report = inputs.reports.at(spec.name);
+    manifest["inputs"][spec.name] = {{"path", spec.path.string()}, {"layer", report.layer}, {"driver", report.driver},
+                                     {"source_crs", report.source_crs}, {"features", report.features},
+                                     {"repaired", report.repaired}, {"warnings", report.warnings.size()},
+                                     {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
+  }
+  manifest["warnings"] = warnings;
+  manifest["warning_count"] = warnings.size();
+  manifest["outputs"] = outputs;
+  manifest["timings_s"] = progress.timings();
+  manifest["threads"] = resolve_threads(threads);
+  manifest["total_s"] = std::round(seconds_since(run_start) * 1000.0) / 1000.0;
+  layers::write_text_atomic(out_dir / "manifest.json", manifest.dump(2) + "\n");
+}
+
+}  // namespace standort::cli

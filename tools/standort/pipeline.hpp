@@ -1,0 +1,56 @@
+// The steps of a scenario run shared by `run` and `validate`: load and check inputs, plan the
+// grid within the resource limits, compute indicators and scores, write every output.
+#pragma once
+
+#include "standort/engine/scenario.hpp"
+#include "standort/layers/vector_reader.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace standort::cli {
+
+/// Ends a progress line left open by a step that threw, so the error message starts on its own line.
+void close_progress_line();
+
+/// Step-by-step progress on stderr (unless quiet) and the timings that go into the manifest.
+class Progress {
+ public:
+  explicit Progress(bool quiet) : m_quiet(quiet) {}
+  void begin(const std::string& step);
+  void end();
+  void note(const std::string& text) const;
+  const nlohmann::json& timings() const { return m_timings; }
+
+ private:
+  bool m_quiet;
+  std::string m_step;
+  std::chrono::steady_clock::time_point m_start;
+  nlohmann::json m_timings = nlohmann::json::object();
+};
+
+struct LoadedInputs {
+  std::map<std::string, FeatureSet> layers;
+  std::map<std::string, layers::ReadReport> reports;
+};
+
+/// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is missing.
+std::filesystem::path default_scenario();
+
+/// Reads and validates every input of the scenario, reprojected to the working CRS.
+LoadedInputs load_inputs(const Scenario& scenario, Progress& progress);
+
+/// The analysis grid: extent from the scenario, snapped outward, checked against the limits.
+Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs);
+
+/// Checks what load_inputs cannot: geometry kinds of referenced layers.
+void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
+
+/// Runs the whole scenario and writes outputs to `out_dir`; manifest.json last.
+void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads, Progress& progress);
+
+}  // namespace standort::cli
