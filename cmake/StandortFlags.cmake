@@ -11,7 +11,9 @@ add_library(standort::flags ALIAS standort_flags)
 target_compile_options(standort_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
   # Bit-identical results across builds and thread counts: no fused multiply-add contraction.
-  -ffp-contract=off)
+  -ffp-contract=off
+  # sqrt without errno lets loops of square roots vectorise; standort never reads errno after maths.
+  -fno-math-errno)
 # Boost 1.74 includes some of its own deprecated headers; the note it prints is not ours to fix.
 target_compile_definitions(standort_flags INTERFACE BOOST_ALLOW_DEPRECATED_HEADERS)
 if(STANDORT_SANITIZE)

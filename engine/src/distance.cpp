@@ -32,7 +32,7 @@ inline double meet(double p, double a, double q, double b) {
 
 template <class T>
 void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std::int64_t row_begin,
-                   std::int64_t row_end, DistanceField<T>& out) {
+                   std::int64_t row_end, bool with_index, DistanceField<T>& out) {
   const std::size_t n = sorted.size();
   Envelope env;
   env.parabola.resize(n);
@@ -80,17 +80,28 @@ void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std
       }
       env.start[k + 1] = inf;
     }
-    // Evaluate the envelope at the cell centres.
+    // Evaluate the envelope piece by piece over the columns it covers; the inner loops have no
+    // branches, so the compiler vectorises them.
     T* dist = out.distance_m.row(r).data();
-    std::int32_t* nearest = out.nearest_index.row(r).data();
-    std::size_t piece = 0;
-    for (std::int64_t c = 0; c < cols; ++c) {
-      const double xc = (static_cast<double>(c) + 0.5) * cell;
-      while (env.start[piece + 1] < xc) ++piece;
+    std::int32_t* nearest = with_index ? out.nearest_index.row(r).data() : nullptr;
+    std::int64_t c = 0;
+    for (std::size_t piece = 0; piece <= k && c < cols; ++piece) {
+      // Last column whose centre lies before the next piece starts (centre x <= start[piece + 1]).
+      std::int64_t c_end = cols;
+      const double next = env.start[piece + 1];
+      if (next < inf) {
+        const double f = std::floor(next / cell - 0.5);
+        c_end = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::clamp(f, -1.0, 9.0e15)) + 1, c, cols);
+      }
       const SortedPoint& p = sorted[static_cast<std::size_t>(env.parabola[piece])];
-      const double dx = xc - p.x;
-      dist[c] = static_cast<T>(std::sqrt(dx * dx + env.offset[static_cast<std::size_t>(env.parabola[piece])]));
-      nearest[c] = p.index;
+      const double off = env.offset[static_cast<std::size_t>(env.parabola[piece])];
+      const double px = p.x;
+      for (std::int64_t j = c; j < c_end; ++j) {
+        const double dx = (static_cast<double>(j) + 0.5) * cell - px;
+        dist[j] = static_cast<T>(std::sqrt(dx * dx + off));
+      }
+      if (nearest) std::fill(nearest + c, nearest + c_end, p.index);
+      c = c_end;
     }
   }
 }
@@ -118,9 +129,10 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
     return a.index < b.index;
   });
 
-  DistanceField<T> out{Raster<T>(grid, T{0}), Raster<std::int32_t>(grid, -1, -1)};
+  DistanceField<T> out{Raster<T>(grid, T{0}),
+                       options.nearest_index ? Raster<std::int32_t>(grid, -1, -1) : Raster<std::int32_t>()};
   parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t begin, std::int64_t end) {
-    distance_rows(grid, sorted, begin, end, out);
+    distance_rows(grid, sorted, begin, end, options.nearest_index, out);
   });
   return out;
 }

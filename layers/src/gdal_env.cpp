@@ -9,6 +9,7 @@
 #include <ogr_spatialref.h>
 #include <proj.h>
 
+#include <cstdint>
 #include <mutex>
 
 namespace standort::layers {
@@ -35,6 +36,9 @@ void init_gdal() {
   std::call_once(once, [] {
     GDALAllRegister();
     CPLSetErrorHandler(quiet_handler);
+    // standort hands GDAL whole rasters that are already in memory; a large block cache would only
+    // hold a second copy of them while they are written. The user's GDAL_CACHEMAX still wins.
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(std::int64_t{64} << 20);
     // Deterministic GeoPackage files: no wall-clock timestamps.
     CPLSetConfigOption("OGR_CURRENT_DATE", "2000-01-01T00:00:00.000Z");
   });
