@@ -17,18 +17,19 @@ inline std::filesystem::path shared_data() {
 }
 
 /// Use at the top of a test that needs the shared data: warns visibly and returns when absent.
-#define STANDORT_REQUIRE_SHARED_DATA(var)                                                     \
-  const std::filesystem::path var = ::standort::test::shared_data();                          \
-  if (var.empty()) {                                                                          \
+#define STANDORT_REQUIRE_SHARED_DATA(var)                                                        \
+  const std::filesystem::path var = ::standort::test::shared_data();                             \
+  if (var.empty()) {                                                                             \
     WARN("SKIPPED: ../shared/data/bochum is not present; this test needs the real Bochum data"); \
-    return;                                                                                   \
+    return;                                                                                      \
   }
 
 class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    m_path = std::filesystem::temp_directory_path() / ("standort-test-" + std::to_string(rd()) + std::to_string(rd()));
+    m_path = std::filesystem::temp_directory_path() /
+             ("standort-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(m_path);
   }
   ~TempDir() {

@@ -91,7 +91,8 @@ void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std
       const double next = env.start[piece + 1];
       if (next < inf) {
         const double f = std::floor(next / cell - 0.5);
-        c_end = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::clamp(f, -1.0, 9.0e15)) + 1, c, cols);
+        c_end = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::clamp(f, -1.0, 9.0e15)) + 1,
+                                         c, cols);
       }
       const SortedPoint& p = sorted[static_cast<std::size_t>(env.parabola[piece])];
       const double off = env.offset[static_cast<std::size_t>(env.parabola[piece])];
@@ -119,7 +120,8 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
     const double x = points[i].x();
     const double y = points[i].y();
     if (!std::isfinite(x) || !std::isfinite(y))
-      throw InputError("distance: source point " + std::to_string(i) + " has non-finite coordinates");
+      throw InputError("distance: source point " + std::to_string(i) +
+                       " has non-finite coordinates");
     sorted[i] = {x - grid.xmin(), y - grid.ymax(), static_cast<std::int32_t>(i)};
   }
   // Ties in x are broken by y and index so the order, and thus the result, is reproducible.
@@ -129,8 +131,9 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
     return a.index < b.index;
   });
 
-  DistanceField<T> out{Raster<T>(grid, T{0}),
-                       options.nearest_index ? Raster<std::int32_t>(grid, -1, -1) : Raster<std::int32_t>()};
+  DistanceField<T> out{Raster<T>(grid, T{0}), options.nearest_index
+                                                  ? Raster<std::int32_t>(grid, -1, -1)
+                                                  : Raster<std::int32_t>()};
   parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t begin, std::int64_t end) {
     distance_rows(grid, sorted, begin, end, options.nearest_index, out);
   });

@@ -13,9 +13,12 @@ namespace {
 std::string format_bytes(double bytes) {
   std::ostringstream s;
   s.precision(3);
-  if (bytes >= 1024.0 * 1024 * 1024) s << bytes / (1024.0 * 1024 * 1024) << " GiB";
-  else if (bytes >= 1024.0 * 1024) s << bytes / (1024.0 * 1024) << " MiB";
-  else s << bytes << " bytes";
+  if (bytes >= 1024.0 * 1024 * 1024)
+    s << bytes / (1024.0 * 1024 * 1024) << " GiB";
+  else if (bytes >= 1024.0 * 1024)
+    s << bytes / (1024.0 * 1024) << " MiB";
+  else
+    s << bytes << " bytes";
   return s.str();
 }
 
@@ -42,7 +45,12 @@ std::int64_t checked_cells(std::int64_t cols, std::int64_t rows) {
 
 Grid::Grid(double xmin, double ymax, double cell_size, std::int64_t cols, std::int64_t rows,
            std::string crs)
-    : m_xmin(xmin), m_ymax(ymax), m_cell_size(cell_size), m_cols(cols), m_rows(rows), m_crs(std::move(crs)) {
+    : m_xmin(xmin),
+      m_ymax(ymax),
+      m_cell_size(cell_size),
+      m_cols(cols),
+      m_rows(rows),
+      m_crs(std::move(crs)) {
   check_cell_size(cell_size);
   if (!std::isfinite(xmin) || !std::isfinite(ymax)) throw InputError("grid origin is not finite");
   checked_cells(cols, rows);
@@ -66,8 +74,8 @@ Grid Grid::snapped(const Extent& extent, double cell_size, std::string crs) {
     s << "grid of " << cols_f << " x " << rows_f << " cells is too large to index";
     throw LimitError(s.str());
   }
-  return Grid(x0, y1, cell_size, static_cast<std::int64_t>(cols_f), static_cast<std::int64_t>(rows_f),
-              std::move(crs));
+  return Grid(x0, y1, cell_size, static_cast<std::int64_t>(cols_f),
+              static_cast<std::int64_t>(rows_f), std::move(crs));
 }
 
 std::int64_t Grid::col(double x) const {
@@ -83,8 +91,8 @@ Grid Grid::crop(const Extent& extent) const {
   std::int64_t c1 = std::clamp<std::int64_t>(col(extent.xmax) + 1, 0, m_cols);
   std::int64_t r0 = std::clamp<std::int64_t>(row(extent.ymax), 0, m_rows);
   std::int64_t r1 = std::clamp<std::int64_t>(row(extent.ymin) + 1, 0, m_rows);
-  return Grid(m_xmin + static_cast<double>(c0) * m_cell_size, m_ymax - static_cast<double>(r0) * m_cell_size,
-              m_cell_size, c1 - c0, r1 - r0, m_crs);
+  return Grid(m_xmin + static_cast<double>(c0) * m_cell_size,
+              m_ymax - static_cast<double>(r0) * m_cell_size, m_cell_size, c1 - c0, r1 - r0, m_crs);
 }
 
 void Grid::geotransform(double out[6]) const {
@@ -103,11 +111,14 @@ void check_grid_budget(const Extent& extent, double cell_size, std::int64_t byte
   const double rows = std::max(1.0, std::ceil(extent.height() / cell_size));
   const double cells = cols * rows;
   const double bytes = cells * static_cast<double>(bytes_per_cell);
-  if (cells <= static_cast<double>(limits.max_cells) && bytes <= static_cast<double>(limits.max_bytes)) return;
+  if (cells <= static_cast<double>(limits.max_cells) &&
+      bytes <= static_cast<double>(limits.max_bytes))
+    return;
   // The smallest cell size (rounded up to a "nice" value) that fits both limits.
   const double area = extent.width() * extent.height();
-  const double max_cells = std::min(static_cast<double>(limits.max_cells),
-                                    static_cast<double>(limits.max_bytes) / static_cast<double>(bytes_per_cell));
+  const double max_cells =
+      std::min(static_cast<double>(limits.max_cells),
+               static_cast<double>(limits.max_bytes) / static_cast<double>(bytes_per_cell));
   double fit = std::sqrt(area / std::max(1.0, max_cells)) * 1.05;
   const double magnitude = std::pow(10.0, std::floor(std::log10(fit)));
   for (double step : {1.0, 2.0, 2.5, 5.0, 10.0}) {
@@ -118,9 +129,10 @@ void check_grid_budget(const Extent& extent, double cell_size, std::int64_t byte
   }
   std::ostringstream s;
   s.precision(6);
-  s << what << ": a grid of " << static_cast<std::int64_t>(cols) << " x " << static_cast<std::int64_t>(rows)
-    << " cells at " << cell_size << " m needs " << format_bytes(bytes) << " (" << cells
-    << " cells), over the limit of " << format_bytes(static_cast<double>(limits.max_bytes)) << " / "
+  s << what << ": a grid of " << static_cast<std::int64_t>(cols) << " x "
+    << static_cast<std::int64_t>(rows) << " cells at " << cell_size << " m needs "
+    << format_bytes(bytes) << " (" << cells << " cells), over the limit of "
+    << format_bytes(static_cast<double>(limits.max_bytes)) << " / "
     << static_cast<double>(limits.max_cells) << " cells; use a cell size of at least " << fit
     << " m, a smaller extent, or raise the limit with --max-memory-gb";
   throw LimitError(s.str());

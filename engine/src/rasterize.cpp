@@ -59,7 +59,8 @@ void scan_polygon(const Grid& grid, const MultiPolygon& mp, Fill&& fill) {
       const double a = (xs[i] - grid.xmin()) / cell - 0.5;
       const double b = (xs[i + 1] - grid.xmin()) / cell - 0.5;
       const std::int64_t c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::ceil(a)));
-      const std::int64_t c1 = std::min<std::int64_t>(grid.cols(), static_cast<std::int64_t>(std::ceil(b)));
+      const std::int64_t c1 =
+          std::min<std::int64_t>(grid.cols(), static_cast<std::int64_t>(std::ceil(b)));
       if (c1 > c0) fill(r, c0, c1);
     }
   }

@@ -75,12 +75,15 @@ class Section {
 
   double as_number(const toml::node* n, const std::string& what) const {
     double v = 0.0;
-    if (n->is_integer()) v = static_cast<double>(n->as_integer()->get());
-    else if (n->is_floating_point()) v = n->as_floating_point()->get();
+    if (n->is_integer())
+      v = static_cast<double>(n->as_integer()->get());
+    else if (n->is_floating_point())
+      v = n->as_floating_point()->get();
     else if (n->is_string()) {
       const std::string text = n->as_string()->get();
-      fail(n, what + " must be a number, got the string \"" + text + "\"" +
-                  (text.find(',') != std::string::npos ? " (use a decimal point, not a comma)" : ""));
+      fail(n,
+           what + " must be a number, got the string \"" + text + "\"" +
+               (text.find(',') != std::string::npos ? " (use a decimal point, not a comma)" : ""));
     } else {
       fail(n, what + " must be a number");
     }
@@ -157,12 +160,15 @@ GeometryKind parse_geometry(Section& s, const std::string& key) {
   if (*value == "point") return GeometryKind::point;
   if (*value == "polygon") return GeometryKind::polygon;
   s.fail(s.get(key), key + " must be \"point\" or \"polygon\", got \"" + *value + "\"" +
-                          did_you_mean(*value, {"point", "polygon"}));
+                         did_you_mean(*value, {"point", "polygon"}));
 }
 
 LinearValue parse_value(Section& parent, const toml::node* node, const std::string& where,
                         const std::string& label) {
-  if (!node->is_table()) parent.fail(node, "value must be a table, e.g. { function = \"linear\", points = [[500, 1.0], [5000, 0.0]] }");
+  if (!node->is_table())
+    parent.fail(node,
+                "value must be a table, e.g. { function = \"linear\", points = [[500, 1.0], [5000, "
+                "0.0]] }");
   Section s(*node->as_table(), where + ".value", label);
   const auto function = s.string("function").value_or("linear");
   if (function != "linear")
@@ -171,7 +177,8 @@ LinearValue parse_value(Section& parent, const toml::node* node, const std::stri
   const toml::array* points = s.array("points");
   if (!points) s.fail(node, "needs points = [[x0, score0], [x1, score1]]");
   if (points->size() != 2)
-    s.fail(points, "points must hold exactly two [x, score] pairs, got " + std::to_string(points->size()));
+    s.fail(points,
+           "points must hold exactly two [x, score] pairs, got " + std::to_string(points->size()));
   double v[4];
   for (std::size_t i = 0; i < 2; ++i) {
     const toml::node* pair = points->get(i);
@@ -211,7 +218,8 @@ const InputSpec* Scenario::find_input(const std::string& n) const {
   return nullptr;
 }
 
-Scenario parse_scenario(const std::string& text, const std::string& label, const fs::path& base_dir) {
+Scenario parse_scenario(const std::string& text, const std::string& label,
+                        const fs::path& base_dir) {
   toml::table root;
   try {
     root = toml::parse(text, label);
@@ -237,14 +245,16 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
     for (const auto& [name, node_ptr] : in_file_order(*t)) {
       const toml::node& node = *node_ptr;
       Section holder(*t, "[inputs]", label);
-      if (!node.is_table()) holder.fail(&node, "entry '" + name + "' must be a table [inputs." + name + "]");
+      if (!node.is_table())
+        holder.fail(&node, "entry '" + name + "' must be a table [inputs." + name + "]");
       Section s(*node.as_table(), "[inputs." + name + "]", label);
       check_name(s, &node, name);
       InputSpec in;
       in.name = name;
       in.line = s.line();
       const auto path = s.string("path");
-      if (!path || path->empty()) s.fail(&node, "needs path = \"...\" (relative to the scenario's folder)");
+      if (!path || path->empty())
+        s.fail(&node, "needs path = \"...\" (relative to the scenario's folder)");
       in.path = resolve(base_dir, *path);
       in.layer = s.string("layer").value_or("");
       if (s.string("geometry")) in.geometry = parse_geometry(s, "geometry");
@@ -262,18 +272,21 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
       input_names.push_back(name);
     }
   }
-  if (sc.inputs.empty()) top.fail(&root, "has no [inputs.NAME] tables; add at least one input layer");
+  if (sc.inputs.empty())
+    top.fail(&root, "has no [inputs.NAME] tables; add at least one input layer");
 
   auto check_layer_ref = [&](Section& s, const std::string& key, const std::string& value) {
     if (!value.empty() && !sc.find_input(value))
-      s.fail(s.get(key), key + " = \"" + value + "\" names no input" + did_you_mean(value, input_names));
+      s.fail(s.get(key),
+             key + " = \"" + value + "\" names no input" + did_you_mean(value, input_names));
   };
 
   if (const toml::table* t = top.table("grid")) {
     Section s(*t, "[grid]", label);
     sc.grid.crs = s.string("crs").value_or(sc.grid.crs);
     if (const auto cell = s.number("cell_size_m")) {
-      if (*cell <= 0.0) s.fail(s.get("cell_size_m"), "cell_size_m must be positive, got " + std::to_string(*cell));
+      if (*cell <= 0.0)
+        s.fail(s.get("cell_size_m"), "cell_size_m must be positive, got " + std::to_string(*cell));
       sc.grid.cell_size_m = *cell;
     }
     sc.grid.extent_from = s.string("extent_from").value_or("");
@@ -315,7 +328,8 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
     for (const auto& [name, node_ptr] : in_file_order(*t)) {
       const toml::node& node = *node_ptr;
       Section holder(*t, "[criteria]", label);
-      if (!node.is_table()) holder.fail(&node, "entry '" + name + "' must be a table [criteria." + name + "]");
+      if (!node.is_table())
+        holder.fail(&node, "entry '" + name + "' must be a table [criteria." + name + "]");
       Section s(*node.as_table(), "[criteria." + name + "]", label);
       check_name(s, &node, name);
       CriterionSpec c;
@@ -323,16 +337,21 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
       c.line = s.line();
       const std::string kind = s.string("kind").value_or("distance");
       if (kind != "distance")
-        s.fail(s.get("kind"), "kind \"" + kind + "\" is not available; use \"distance\"" + did_you_mean(kind, {"distance"}));
+        s.fail(s.get("kind"), "kind \"" + kind + "\" is not available; use \"distance\"" +
+                                  did_you_mean(kind, {"distance"}));
       c.layer = s.string("layer").value_or("");
-      if (c.layer.empty()) s.fail(&node, "needs layer = \"INPUT\" (the input the indicator is computed from)");
+      if (c.layer.empty())
+        s.fail(&node, "needs layer = \"INPUT\" (the input the indicator is computed from)");
       check_layer_ref(s, "layer", c.layer);
       if (const auto w = s.number("weight")) {
-        if (*w <= 0.0) s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
+        if (*w <= 0.0)
+          s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
         c.weight = *w;
       }
       const toml::node* value = s.get("value");
-      if (!value) s.fail(&node, "needs value = { function = \"linear\", points = [[x0, score0], [x1, score1]] }");
+      if (!value)
+        s.fail(&node,
+               "needs value = { function = \"linear\", points = [[x0, score0], [x1, score1]] }");
       c.value = parse_value(s, value, "[criteria." + name + "]", label);
       c.output = s.string("output").value_or(name);
       check_name(s, s.get("output"), c.output);
@@ -341,12 +360,14 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
       sc.criteria.push_back(std::move(c));
     }
   }
-  if (sc.criteria.empty()) top.fail(&root, "has no [criteria.NAME] tables; add at least one criterion");
+  if (sc.criteria.empty())
+    top.fail(&root, "has no [criteria.NAME] tables; add at least one criterion");
   for (std::size_t i = 0; i < sc.criteria.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (sc.criteria[i].output == sc.criteria[j].output)
-        throw InputError(label + ":" + std::to_string(sc.criteria[i].line) + ": [criteria." + sc.criteria[i].name +
-                         "] writes output '" + sc.criteria[i].output + "' like [criteria." + sc.criteria[j].name +
+        throw InputError(label + ":" + std::to_string(sc.criteria[i].line) + ": [criteria." +
+                         sc.criteria[i].name + "] writes output '" + sc.criteria[i].output +
+                         "' like [criteria." + sc.criteria[j].name +
                          "]; give one of them another output name");
 
   sc.outputs.folder = "standort-out";
@@ -360,10 +381,15 @@ Scenario parse_scenario(const std::string& text, const std::string& label, const
       for (const auto& f : *formats) {
         const auto v = f.value<std::string>();
         if (!v) s.fail(&f, "formats entries must be strings");
-        if (*v == "cog") sc.outputs.cog = true;
-        else if (*v == "geojson") sc.outputs.geojson = true;
-        else if (*v == "qml") sc.outputs.qml = true;
-        else s.fail(&f, "format \"" + *v + "\" is unknown" + did_you_mean(*v, {"cog", "geojson", "qml"}));
+        if (*v == "cog")
+          sc.outputs.cog = true;
+        else if (*v == "geojson")
+          sc.outputs.geojson = true;
+        else if (*v == "qml")
+          sc.outputs.qml = true;
+        else
+          s.fail(&f,
+                 "format \"" + *v + "\" is unknown" + did_you_mean(*v, {"cog", "geojson", "qml"}));
       }
     }
     s.finish();

@@ -23,7 +23,8 @@ void LinearValue::validate(const std::string& where) const {
   if (!std::isfinite(x0) || !std::isfinite(x1) || !std::isfinite(s0) || !std::isfinite(s1)) {
     s << where << ": breakpoints must be finite numbers";
   } else if (x0 == x1) {
-    s << where << ": the two breakpoints are both at " << x0 << "; give two different values, e.g. [[500, 1.0], [5000, 0.0]]";
+    s << where << ": the two breakpoints are both at " << x0
+      << "; give two different values, e.g. [[500, 1.0], [5000, 0.0]]";
   } else if (s0 < 0.0 || s0 > 1.0 || s1 < 0.0 || s1 > 1.0) {
     s << where << ": scores must lie between 0 and 1, got " << s0 << " and " << s1;
   } else {

@@ -27,7 +27,8 @@ std::filesystem::path temp_name(const std::filesystem::path& target) {
 
 }  // namespace
 
-AtomicPath::AtomicPath(std::filesystem::path target) : m_target(std::move(target)), m_temp(temp_name(m_target)) {}
+AtomicPath::AtomicPath(std::filesystem::path target)
+    : m_target(std::move(target)), m_temp(temp_name(m_target)) {}
 
 AtomicPath::~AtomicPath() {
   if (!m_committed) {
@@ -39,7 +40,9 @@ AtomicPath::~AtomicPath() {
 void AtomicPath::commit() {
   std::error_code ec;
   std::filesystem::rename(m_temp, m_target, ec);
-  if (ec) throw std::runtime_error(m_target.string() + ": cannot move the finished file into place: " + ec.message());
+  if (ec)
+    throw std::runtime_error(m_target.string() +
+                             ": cannot move the finished file into place: " + ec.message());
   m_committed = true;
 }
 
@@ -52,7 +55,8 @@ void write_text_atomic(const std::filesystem::path& target, std::string_view con
   const int saved = errno;
   const bool closed = std::fclose(f) == 0;
   if (!written || !flushed || !closed)
-    throw std::runtime_error(target.string() + ": writing failed: " + std::strerror(saved ? saved : errno));
+    throw std::runtime_error(target.string() +
+                             ": writing failed: " + std::strerror(saved ? saved : errno));
   tmp.commit();
 }
 

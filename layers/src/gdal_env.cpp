@@ -16,8 +16,10 @@ namespace standort::layers {
 
 void trap_message(GdalErrorTrap* trap, int cls, const char* message) {
   std::string text = message ? message : "";
-  if (cls >= CE_Failure) trap->m_errors.push_back(std::move(text));
-  else if (cls == CE_Warning) trap->m_warnings.push_back(std::move(text));
+  if (cls >= CE_Failure)
+    trap->m_errors.push_back(std::move(text));
+  else if (cls == CE_Warning)
+    trap->m_warnings.push_back(std::move(text));
 }
 
 namespace {
@@ -47,7 +49,9 @@ void init_gdal() {
 GdalErrorTrap::GdalErrorTrap() { CPLPushErrorHandlerEx(trap_handler, this); }
 GdalErrorTrap::~GdalErrorTrap() { CPLPopErrorHandler(); }
 
-std::string GdalErrorTrap::last_error() const { return m_errors.empty() ? std::string() : m_errors.back(); }
+std::string GdalErrorTrap::last_error() const {
+  return m_errors.empty() ? std::string() : m_errors.back();
+}
 
 LibraryVersions library_versions() {
   LibraryVersions v;
@@ -61,9 +65,12 @@ void require_projected_metric_crs(const std::string& crs, const std::string& wha
   OGRSpatialReference srs;
   GdalErrorTrap trap;
   if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
-    throw InputError(what + ": '" + crs + "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
+    throw InputError(what + ": '" + crs +
+                     "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
   if (!srs.IsProjected())
-    throw InputError(what + ": '" + crs + "' is a geographic CRS (degrees); distances and densities need a projected CRS in metres, e.g. \"EPSG:25832\" (ETRS89 / UTM 32N) for Bochum");
+    throw InputError(what + ": '" + crs +
+                     "' is a geographic CRS (degrees); distances and densities need a projected "
+                     "CRS in metres, e.g. \"EPSG:25832\" (ETRS89 / UTM 32N) for Bochum");
   const double to_metre = srs.GetLinearUnits();
   if (to_metre != 1.0)
     throw InputError(what + ": '" + crs + "' measures in units of " + std::to_string(to_metre) +

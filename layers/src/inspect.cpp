@@ -36,11 +36,13 @@ nlohmann::json describe_raster(GDALDataset& ds) {
   double gt[6];
   if (ds.GetGeoTransform(gt) == CE_None) {
     j["geotransform"] = {gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]};
-    j["extent"] = {gt[0], gt[3] + gt[5] * ds.GetRasterYSize(), gt[0] + gt[1] * ds.GetRasterXSize(), gt[3]};
+    j["extent"] = {gt[0], gt[3] + gt[5] * ds.GetRasterYSize(), gt[0] + gt[1] * ds.GetRasterXSize(),
+                   gt[3]};
   }
   j["crs"] = crs_name(ds.GetSpatialRef());
   if (const char* layout = ds.GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) j["layout"] = layout;
-  if (const char* compression = ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE")) j["compression"] = compression;
+  if (const char* compression = ds.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE"))
+    j["compression"] = compression;
   j["bands"] = nlohmann::json::array();
   for (int i = 1; i <= ds.GetRasterCount(); ++i) {
     GDALRasterBand* b = ds.GetRasterBand(i);
@@ -58,19 +60,22 @@ nlohmann::json describe_raster(GDALDataset& ds) {
   return j;
 }
 
-nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec, const std::string& target_crs) {
+nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec,
+                              const std::string& target_crs) {
   nlohmann::json j;
   j["name"] = layer.GetName();
   j["geometry_type"] = OGRGeometryTypeToName(layer.GetGeomType());
   j["features"] = layer.GetFeatureCount(TRUE);
   j["crs"] = crs_name(layer.GetSpatialRef());
   OGREnvelope env;
-  if (layer.GetExtent(&env, TRUE) == OGRERR_NONE) j["extent"] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+  if (layer.GetExtent(&env, TRUE) == OGRERR_NONE)
+    j["extent"] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
   j["fields"] = nlohmann::json::array();
   OGRFeatureDefn* defn = layer.GetLayerDefn();
   for (int i = 0; i < defn->GetFieldCount(); ++i) {
     OGRFieldDefn* f = defn->GetFieldDefn(i);
-    j["fields"].push_back({{"name", f->GetNameRef()}, {"type", OGRFieldDefn::GetFieldTypeName(f->GetType())}});
+    j["fields"].push_back(
+        {{"name", f->GetNameRef()}, {"type", OGRFieldDefn::GetFieldTypeName(f->GetType())}});
   }
   InputSpec one = spec;
   one.layer = layer.GetName();
@@ -99,11 +104,13 @@ nlohmann::json describe_source(const InputSpec& spec, const std::string& target_
   init_gdal();
   GdalErrorTrap trap;
   const std::string path = spec.path.string();
-  if (path.rfind("PG:", 0) != 0 && !std::filesystem::exists(spec.path)) throw InputError(path + ": no such file");
+  if (path.rfind("PG:", 0) != 0 && !std::filesystem::exists(spec.path))
+    throw InputError(path + ": no such file");
   nlohmann::json j;
   j["path"] = path;
   const char* raster_drivers[] = {"GTiff", "COG", nullptr};
-  DatasetPtr raster(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, raster_drivers, nullptr, nullptr));
+  DatasetPtr raster(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY,
+                                      raster_drivers, nullptr, nullptr));
   if (raster && raster->GetRasterCount() > 0) {
     j.update(describe_raster(*raster));
     return j;
@@ -117,9 +124,12 @@ nlohmann::json describe_source(const InputSpec& spec, const std::string& target_
     open_options.SetNameValue("KEEP_GEOM_COLUMNS", "NO");
   }
   if (!spec.encoding.empty()) open_options.SetNameValue("ENCODING", spec.encoding.c_str());
-  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(), open_options.List(), nullptr));
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(),
+                                  open_options.List(), nullptr));
   if (!ds)
-    throw InputError(path + ": cannot be opened as a raster (GeoTIFF) or vector layer (GeoPackage, GeoJSON, Shapefile, CSV)" +
+    throw InputError(path +
+                     ": cannot be opened as a raster (GeoTIFF) or vector layer (GeoPackage, "
+                     "GeoJSON, Shapefile, CSV)" +
                      (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   j["kind"] = "vector";
   j["driver"] = ds->GetDriver()->GetDescription();
@@ -128,7 +138,8 @@ nlohmann::json describe_source(const InputSpec& spec, const std::string& target_
     if (!spec.layer.empty() && spec.layer != layer->GetName()) continue;
     j["layers"].push_back(describe_layer(*layer, spec, target_crs));
   }
-  if (!spec.layer.empty() && j["layers"].empty()) throw InputError(path + ": has no layer '" + spec.layer + "'");
+  if (!spec.layer.empty() && j["layers"].empty())
+    throw InputError(path + ": has no layer '" + spec.layer + "'");
   return j;
 }
 

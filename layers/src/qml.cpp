@@ -12,11 +12,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -37,7 +46,8 @@ std::string number(double v, int precision) {
 }
 
 // Viridis anchor colours (matplotlib's colour map, sampled at 0, 0.25, 0.5, 0.75, 1).
-constexpr int viridis[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+constexpr int viridis[5][3] = {
+    {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
 
 }  // namespace
 
@@ -57,11 +67,13 @@ std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops,
   const double max = stops.back().value;
   std::ostringstream s;
   s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" hasScaleBasedVisibilityFlag=\"0\">\n"
+    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
+       "hasScaleBasedVisibilityFlag=\"0\">\n"
     << "  <pipe>\n"
-    << "    <rasterrenderer type=\"singlebandpseudocolor\" band=\"" << band << "\" opacity=\"1\" alphaBand=\"-1\""
-    << " classificationMin=\"" << number(min, precision) << "\" classificationMax=\"" << number(max, precision)
-    << "\" nodataColor=\"\">\n"
+    << "    <rasterrenderer type=\"singlebandpseudocolor\" band=\"" << band
+    << "\" opacity=\"1\" alphaBand=\"-1\""
+    << " classificationMin=\"" << number(min, precision) << "\" classificationMax=\""
+    << number(max, precision) << "\" nodataColor=\"\">\n"
     << "      <rasterTransparency/>\n"
     << "      <minMaxOrigin>\n"
     << "        <limits>None</limits>\n"
@@ -73,32 +85,34 @@ std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops,
     << "      </minMaxOrigin>\n"
     << "      <rastershader>\n"
     << "        <colorrampshader colorRampType=\"INTERPOLATED\" classificationMode=\"1\" clip=\"0\""
-    << " minimumValue=\"" << number(min, precision) << "\" maximumValue=\"" << number(max, precision)
-    << "\" labelPrecision=\"" << precision << "\">\n"
+    << " minimumValue=\"" << number(min, precision) << "\" maximumValue=\""
+    << number(max, precision) << "\" labelPrecision=\"" << precision << "\">\n"
     << "          <colorramp type=\"gradient\" name=\"[source]\">\n"
     << "            <Option type=\"Map\">\n"
-    << "              <Option type=\"QString\" name=\"color1\" value=\"" << stops.front().r << "," << stops.front().g << ","
-    << stops.front().b << ",255\"/>\n"
-    << "              <Option type=\"QString\" name=\"color2\" value=\"" << stops.back().r << "," << stops.back().g << ","
-    << stops.back().b << ",255\"/>\n"
+    << "              <Option type=\"QString\" name=\"color1\" value=\"" << stops.front().r << ","
+    << stops.front().g << "," << stops.front().b << ",255\"/>\n"
+    << "              <Option type=\"QString\" name=\"color2\" value=\"" << stops.back().r << ","
+    << stops.back().g << "," << stops.back().b << ",255\"/>\n"
     << "              <Option type=\"QString\" name=\"discrete\" value=\"0\"/>\n"
     << "              <Option type=\"QString\" name=\"rampType\" value=\"gradient\"/>\n"
     << "              <Option type=\"QString\" name=\"stops\" value=\"";
   for (std::size_t i = 1; i + 1 < stops.size(); ++i) {
     const double t = (stops[i].value - min) / (max - min);
-    s << (i > 1 ? ":" : "") << number(t, 4) << ";" << stops[i].r << "," << stops[i].g << "," << stops[i].b << ",255";
+    s << (i > 1 ? ":" : "") << number(t, 4) << ";" << stops[i].r << "," << stops[i].g << ","
+      << stops[i].b << ",255";
   }
   s << "\"/>\n"
     << "            </Option>\n"
     << "          </colorramp>\n";
   for (const auto& stop : stops)
-    s << "          <item alpha=\"255\" value=\"" << number(stop.value, precision) << "\" label=\"" << xml_escape(stop.label)
-      << "\" color=\"" << hex_color(stop.r, stop.g, stop.b) << "\"/>\n";
+    s << "          <item alpha=\"255\" value=\"" << number(stop.value, precision) << "\" label=\""
+      << xml_escape(stop.label) << "\" color=\"" << hex_color(stop.r, stop.g, stop.b) << "\"/>\n";
   s << "        </colorrampshader>\n"
     << "      </rastershader>\n"
     << "    </rasterrenderer>\n"
     << "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
-    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" colorizeGreen=\"128\" colorizeBlue=\"128\""
+    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" "
+       "colorizeGreen=\"128\" colorizeBlue=\"128\""
     << " colorizeStrength=\"100\" grayscaleMode=\"0\" invertColors=\"0\"/>\n"
     << "    <rasterresampler maxOversampling=\"2\"/>\n"
     << "    <resamplingStage>resamplingFilter</resamplingStage>\n"
@@ -113,7 +127,8 @@ std::string polygon_outline_qml(const std::string& label_field) {
   s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
     << "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\""
     << (label_field.empty() ? 0 : 1) << "\">\n"
-    << "  <renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\">\n"
+    << "  <renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" enableorderby=\"0\" "
+       "forceraster=\"0\">\n"
     << "    <symbols>\n"
     << "      <symbol type=\"fill\" name=\"0\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n"
     << "        <layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">\n"
@@ -135,14 +150,19 @@ std::string polygon_outline_qml(const std::string& label_field) {
   if (!label_field.empty()) {
     s << "  <labeling type=\"simple\">\n"
       << "    <settings calloutType=\"simple\">\n"
-      << "      <text-style fieldName=\"" << xml_escape(label_field) << "\" isExpression=\"0\" fontFamily=\"Sans Serif\""
-      << " fontSize=\"8\" fontSizeUnit=\"Point\" fontWeight=\"50\" textColor=\"20,20,20,255\" textOpacity=\"1\">\n"
-      << "        <text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\""
+      << "      <text-style fieldName=\"" << xml_escape(label_field)
+      << "\" isExpression=\"0\" fontFamily=\"Sans Serif\""
+      << " fontSize=\"8\" fontSizeUnit=\"Point\" fontWeight=\"50\" textColor=\"20,20,20,255\" "
+         "textOpacity=\"1\">\n"
+      << "        <text-buffer bufferDraw=\"1\" bufferSize=\"0.8\" bufferSizeUnits=\"MM\" "
+         "bufferColor=\"255,255,255,255\""
       << " bufferOpacity=\"0.8\" bufferJoinStyle=\"128\"/>\n"
       << "      </text-style>\n"
       << "      <text-format wrapChar=\"\" multilineAlign=\"3\" autoWrapLength=\"0\"/>\n"
-      << "      <placement placement=\"1\" centroidInside=\"1\" centroidWhole=\"0\" fitInPolygonOnly=\"0\" priority=\"5\"/>\n"
-      << "      <rendering obstacle=\"1\" drawLabels=\"1\" displayAll=\"0\" limitNumLabels=\"0\" upsidedownLabels=\"0\"/>\n"
+      << "      <placement placement=\"1\" centroidInside=\"1\" centroidWhole=\"0\" "
+         "fitInPolygonOnly=\"0\" priority=\"5\"/>\n"
+      << "      <rendering obstacle=\"1\" drawLabels=\"1\" displayAll=\"0\" limitNumLabels=\"0\" "
+         "upsidedownLabels=\"0\"/>\n"
       << "    </settings>\n"
       << "  </labeling>\n";
   }

@@ -23,12 +23,13 @@ using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
 
 }  // namespace
 
-void write_geotiff(const std::filesystem::path& target, const Grid& grid, const std::vector<BandOut>& bands,
-               const GeoTiffOptions& options) {
+void write_geotiff(const std::filesystem::path& target, const Grid& grid,
+                   const std::vector<BandOut>& bands, const GeoTiffOptions& options) {
   init_gdal();
   GdalErrorTrap trap;
   auto fail = [&](const std::string& what) {
-    throw std::runtime_error(target.string() + ": " + what + (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+    throw std::runtime_error(target.string() + ": " + what +
+                             (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   };
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX) fail("grid is too large for GeoTIFF");
   GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
@@ -42,9 +43,11 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid, const 
   DatasetPtr mem(mem_driver->Create("", cols, rows, 0, GDT_Float32, nullptr));
   if (!mem) fail("cannot create the in-memory dataset");
   for (const BandOut& band : bands) {
-    if (band.cells.size() != static_cast<std::size_t>(grid.cell_count())) fail("band size does not match the grid");
+    if (band.cells.size() != static_cast<std::size_t>(grid.cell_count()))
+      fail("band size does not match the grid");
     char pointer[64];
-    std::snprintf(pointer, sizeof pointer, "DATAPOINTER=%p", static_cast<const void*>(band.cells.data()));
+    std::snprintf(pointer, sizeof pointer, "DATAPOINTER=%p",
+                  static_cast<const void*>(band.cells.data()));
     CPLStringList band_options;
     band_options.AddString(pointer);
     if (mem->AddBand(GDT_Float32, band_options.List()) != CE_None) fail("cannot attach a band");
@@ -58,17 +61,19 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid, const 
   grid.geotransform(gt);
   mem->SetGeoTransform(gt);
   OGRSpatialReference srs;
-  if (srs.SetFromUserInput(grid.crs().c_str()) != OGRERR_NONE) fail("unknown CRS '" + grid.crs() + "'");
+  if (srs.SetFromUserInput(grid.crs().c_str()) != OGRERR_NONE)
+    fail("unknown CRS '" + grid.crs() + "'");
   mem->SetSpatialRef(&srs);
-  for (const auto& [key, value] : options.metadata) mem->SetMetadataItem(key.c_str(), value.c_str());
+  for (const auto& [key, value] : options.metadata)
+    mem->SetMetadataItem(key.c_str(), value.c_str());
 
   // Overviews are built in memory and handed to the COG driver as they are; letting the driver
   // build them goes through a compressed temporary file and takes several times longer.
   std::vector<int> levels;
   for (int f = 2; options.cog && std::max(cols, rows) / f >= 256; f *= 2) levels.push_back(f);
   if (!levels.empty() &&
-      mem->BuildOverviews(options.overview_resampling.c_str(), static_cast<int>(levels.size()), levels.data(), 0,
-                          nullptr, nullptr, nullptr) != CE_None)
+      mem->BuildOverviews(options.overview_resampling.c_str(), static_cast<int>(levels.size()),
+                          levels.data(), 0, nullptr, nullptr, nullptr) != CE_None)
     fail("building overviews failed");
 
   std::filesystem::create_directories(target.parent_path());
@@ -81,13 +86,15 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid, const 
     create_options.SetNameValue("BLOCKSIZE", "512");
     create_options.SetNameValue("BIGTIFF", "IF_SAFER");
     create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
-    create_options.SetNameValue("NUM_THREADS", std::to_string(resolve_threads(options.threads)).c_str());
+    create_options.SetNameValue("NUM_THREADS",
+                                std::to_string(resolve_threads(options.threads)).c_str());
   } else {
     create_options.SetNameValue("BIGTIFF", "IF_SAFER");
   }
   GDALDriver* driver = options.cog ? cog_driver : gtiff_driver;
   {
-    DatasetPtr out(driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE, create_options.List(), nullptr, nullptr));
+    DatasetPtr out(driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE, create_options.List(),
+                                      nullptr, nullptr));
     if (!out) fail("writing the GeoTIFF failed");
     out->FlushCache();
   }

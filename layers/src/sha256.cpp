@@ -68,9 +68,12 @@ class Sha256 {
     auto s = m_state;
     for (int i = 0; i < 64; ++i) {
       const std::uint32_t t1 = s[7] + (rotr(s[4], 6) ^ rotr(s[4], 11) ^ rotr(s[4], 25)) +
-                               ((s[4] & s[5]) ^ (~s[4] & s[6])) + k_round[static_cast<std::size_t>(i)] + w[i];
-      const std::uint32_t t2 = (rotr(s[0], 2) ^ rotr(s[0], 13) ^ rotr(s[0], 22)) + ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
-      for (int j = 7; j > 0; --j) s[static_cast<std::size_t>(j)] = s[static_cast<std::size_t>(j - 1)];
+                               ((s[4] & s[5]) ^ (~s[4] & s[6])) +
+                               k_round[static_cast<std::size_t>(i)] + w[i];
+      const std::uint32_t t2 = (rotr(s[0], 2) ^ rotr(s[0], 13) ^ rotr(s[0], 22)) +
+                               ((s[0] & s[1]) ^ (s[0] & s[2]) ^ (s[1] & s[2]));
+      for (int j = 7; j > 0; --j)
+        s[static_cast<std::size_t>(j)] = s[static_cast<std::size_t>(j - 1)];
       s[4] += t1;
       s[0] = t1 + t2;
     }

@@ -28,7 +28,9 @@ struct FeatureDeleter {
 };
 using FeaturePtr = std::unique_ptr<OGRFeature, FeatureDeleter>;
 struct TransformDeleter {
-  void operator()(OGRCoordinateTransformation* t) const { OGRCoordinateTransformation::DestroyCT(t); }
+  void operator()(OGRCoordinateTransformation* t) const {
+    OGRCoordinateTransformation::DestroyCT(t);
+  }
 };
 using TransformPtr = std::unique_ptr<OGRCoordinateTransformation, TransformDeleter>;
 
@@ -57,7 +59,8 @@ std::string geos_invalid_reason(const OGRGeometry& geom, const GeosContext& geos
     out = reason ? reason : "invalid geometry";
     if (location) {
       double x = 0, y = 0;
-      if (GEOSGeomGetX_r(geos.get(), location, &x) == 1 && GEOSGeomGetY_r(geos.get(), location, &y) == 1) {
+      if (GEOSGeomGetX_r(geos.get(), location, &x) == 1 &&
+          GEOSGeomGetY_r(geos.get(), location, &y) == 1) {
         std::ostringstream s;
         s.precision(10);
         s << " at (" << x << " " << y << ")";
@@ -76,11 +79,21 @@ bool valid_utf8(const char* s) {
   while (*p) {
     int extra = 0;
     std::uint32_t cp = 0;
-    if (*p < 0x80) { ++p; continue; }
-    if ((*p & 0xE0) == 0xC0) { extra = 1; cp = *p & 0x1F; }
-    else if ((*p & 0xF0) == 0xE0) { extra = 2; cp = *p & 0x0F; }
-    else if ((*p & 0xF8) == 0xF0) { extra = 3; cp = *p & 0x07; }
-    else return false;
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    if ((*p & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = *p & 0x1F;
+    } else if ((*p & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = *p & 0x0F;
+    } else if ((*p & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = *p & 0x07;
+    } else
+      return false;
     ++p;
     for (int i = 0; i < extra; ++i, ++p) {
       if ((*p & 0xC0) != 0x80) return false;
@@ -155,19 +168,23 @@ void collect_polygons(const OGRGeometry& g, MultiPolygon& out) {
 
 std::string field_list(OGRFeatureDefn* defn) {
   std::string s;
-  for (int i = 0; i < defn->GetFieldCount(); ++i) s += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
+  for (int i = 0; i < defn->GetFieldCount(); ++i)
+    s += (i ? ", " : "") + std::string(defn->GetFieldDefn(i)->GetNameRef());
   return s.empty() ? "(none)" : s;
 }
 
-int require_field(OGRFeatureDefn* defn, const std::string& field, const std::string& where, const std::string& key) {
+int require_field(OGRFeatureDefn* defn, const std::string& field, const std::string& where,
+                  const std::string& key) {
   if (field.empty()) return -1;
   const int index = defn->GetFieldIndex(field.c_str());
   if (index < 0) {
     std::vector<std::string> names;
-    for (int i = 0; i < defn->GetFieldCount(); ++i) names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+    for (int i = 0; i < defn->GetFieldCount(); ++i)
+      names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
     const std::string best = closest_match(field, names);
     throw InputError(where + ": has no field '" + field + "' (set as " + key + ")" +
-                     (best.empty() ? "" : "; did you mean '" + best + "'?") + " Fields: " + field_list(defn));
+                     (best.empty() ? "" : "; did you mean '" + best + "'?") +
+                     " Fields: " + field_list(defn));
   }
   return index;
 }
@@ -175,7 +192,8 @@ int require_field(OGRFeatureDefn* defn, const std::string& field, const std::str
 }  // namespace
 
 const std::vector<std::string>& allowed_vector_drivers() {
-  static const std::vector<std::string> drivers{"GPKG", "GeoJSON", "ESRI Shapefile", "CSV", "PostgreSQL"};
+  static const std::vector<std::string> drivers{"GPKG", "GeoJSON", "ESRI Shapefile", "CSV",
+                                                "PostgreSQL"};
   return drivers;
 }
 
@@ -200,14 +218,16 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
 
   const bool is_pg = path.rfind("PG:", 0) == 0;
   if (!is_pg && !std::filesystem::exists(spec.path))
-    throw InputError(path + ": no such file (input '" + spec.name + "'); check [inputs." + spec.name + "] path");
+    throw InputError(path + ": no such file (input '" + spec.name + "'); check [inputs." +
+                     spec.name + "] path");
   DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(),
                                   open_options.List(), nullptr));
   if (!ds) {
     std::string why = trap.last_error();
-    throw InputError(path + ": cannot be opened as a vector layer (input '" + spec.name + "')" +
-                     (why.empty() ? "" : ": " + why) +
-                     "; standort reads GeoPackage, GeoJSON, Shapefile and CSV (with x_field/y_field)");
+    throw InputError(
+        path + ": cannot be opened as a vector layer (input '" + spec.name + "')" +
+        (why.empty() ? "" : ": " + why) +
+        "; standort reads GeoPackage, GeoJSON, Shapefile and CSV (with x_field/y_field)");
   }
   result.report.driver = ds->GetDriver()->GetDescription();
   const bool is_csv = result.report.driver == "CSV";
@@ -219,9 +239,10 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   if (spec.layer.empty()) {
     if (ds->GetLayerCount() != 1) {
       std::string names;
-      for (auto* l : ds->GetLayers()) names += (names.empty() ? "" : ", ") + std::string(l->GetName());
-      throw InputError(path + ": holds " + std::to_string(ds->GetLayerCount()) + " layers (" + names +
-                       "); choose one with [inputs." + spec.name + "] layer = \"...\"");
+      for (auto* l : ds->GetLayers())
+        names += (names.empty() ? "" : ", ") + std::string(l->GetName());
+      throw InputError(path + ": holds " + std::to_string(ds->GetLayerCount()) + " layers (" +
+                       names + "); choose one with [inputs." + spec.name + "] layer = \"...\"");
     }
     layer = ds->GetLayer(0);
   } else {
@@ -247,7 +268,8 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   } else if (!spec.assume_crs.empty()) {
     if (source.SetFromUserInput(spec.assume_crs.c_str()) != OGRERR_NONE)
-      throw InputError(where + ": assume_crs = \"" + spec.assume_crs + "\" is not a CRS PROJ knows; use e.g. \"EPSG:25832\"");
+      throw InputError(where + ": assume_crs = \"" + spec.assume_crs +
+                       "\" is not a CRS PROJ knows; use e.g. \"EPSG:25832\"");
     source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   } else {
     throw InputError(where + ": declares no CRS; set [inputs." + spec.name +
@@ -256,7 +278,8 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   result.report.source_crs = srs_label(source);
   OGRSpatialReference target;
   if (target.SetFromUserInput(target_crs.c_str()) != OGRERR_NONE)
-    throw InputError("working CRS '" + target_crs + "' is not a CRS PROJ knows; set [grid] crs = \"EPSG:25832\"");
+    throw InputError("working CRS '" + target_crs +
+                     "' is not a CRS PROJ knows; set [grid] crs = \"EPSG:25832\"");
   target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   OGRSpatialReference wgs84;
   wgs84.SetWellKnownGeogCS("WGS84");
@@ -264,8 +287,8 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   TransformPtr to_target(OGRCreateCoordinateTransformation(&source, &target));
   TransformPtr to_lonlat(OGRCreateCoordinateTransformation(&source, &wgs84));
   if (!to_target || !to_lonlat)
-    throw InputError(where + ": no transformation from " + result.report.source_crs + " to " + target_crs +
-                     (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+    throw InputError(where + ": no transformation from " + result.report.source_crs + " to " +
+                     target_crs + (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   double aou_w = -180, aou_s = -90, aou_e = 180, aou_n = 90;
   const char* aou_name = nullptr;
   const bool has_aou = target.GetAreaOfUse(&aou_w, &aou_s, &aou_e, &aou_n, &aou_name);
@@ -299,9 +322,11 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     ++result.report.features;
     const std::int64_t fid = feature->GetFID();
     std::string name = name_index >= 0 && feature->IsFieldSetAndNotNull(name_index)
-                           ? feature->GetFieldAsString(name_index) : "";
+                           ? feature->GetFieldAsString(name_index)
+                           : "";
     if (!valid_utf8(name.c_str())) name = "?";
-    std::string label = where + ", feature " + std::to_string(fid) + (name.empty() ? "" : " ('" + name + "')");
+    std::string label =
+        where + ", feature " + std::to_string(fid) + (name.empty() ? "" : " ('" + name + "')");
     auto problem = [&](const std::string& what) { result.problems.push_back(label + ": " + what); };
 
     bool text_ok = true;
@@ -309,8 +334,8 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       if (!feature->IsFieldSetAndNotNull(i)) continue;
       if (!valid_utf8(feature->GetFieldAsString(i))) {
         problem(std::string("field '") + defn->GetFieldDefn(i)->GetNameRef() +
-                "' is not valid UTF-8 text; if the file is a Shapefile in another encoding, set " + input_key +
-                " encoding = \"CP1252\" (or the right one)");
+                "' is not valid UTF-8 text; if the file is a Shapefile in another encoding, set " +
+                input_key + " encoding = \"CP1252\" (or the right one)");
         text_ok = false;
         break;
       }
@@ -319,7 +344,9 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
 
     OGRGeometry* geom = feature->GetGeometryRef();
     if (!geom || geom->IsEmpty()) {
-      problem("has no geometry (null or empty)" + std::string(csv_xy ? "; check the x/y columns of this row" : "; remove the feature or give it a geometry"));
+      problem("has no geometry (null or empty)" +
+              std::string(csv_xy ? "; check the x/y columns of this row"
+                                 : "; remove the feature or give it a geometry"));
       continue;
     }
     if (geom->Is3D() || geom->IsMeasured()) {
@@ -333,28 +360,32 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     }
     const auto type = wkbFlatten(geom->getGeometryType());
     std::optional<GeometryKind> this_kind;
-    if (type == wkbPoint || (type == wkbMultiPoint && geom->toMultiPoint()->getNumGeometries() == 1))
+    if (type == wkbPoint ||
+        (type == wkbMultiPoint && geom->toMultiPoint()->getNumGeometries() == 1))
       this_kind = GeometryKind::point;
     else if (type == wkbPolygon || type == wkbMultiPolygon)
       this_kind = GeometryKind::polygon;
     if (!kind && this_kind) kind = this_kind;
     if (!this_kind || this_kind != kind) {
-      problem(std::string("is a ") + OGRGeometryTypeToName(geom->getGeometryType()) + ", but this input holds " +
-              (kind == GeometryKind::point ? "points" : "polygons") +
-              "; split mixed layers into one layer per geometry type" +
-              (type == wkbMultiPoint ? " (multi-points with several parts are not supported)" : ""));
+      problem(
+          std::string("is a ") + OGRGeometryTypeToName(geom->getGeometryType()) +
+          ", but this input holds " + (kind == GeometryKind::point ? "points" : "polygons") +
+          "; split mixed layers into one layer per geometry type" +
+          (type == wkbMultiPoint ? " (multi-points with several parts are not supported)" : ""));
       continue;
     }
 
-    // Plausibility of coordinates: lon/lat ranges for geographic sources, area of use of the target.
+    // Plausibility of coordinates: lon/lat ranges for geographic sources, area of use of the
+    // target.
     OGREnvelope env;
     geom->getEnvelope(&env);
     if (source.IsGeographic() && (std::fabs(env.MinX) > 180.0 || std::fabs(env.MaxX) > 180.0 ||
                                   std::fabs(env.MinY) > 90.0 || std::fabs(env.MaxY) > 90.0)) {
       std::ostringstream s;
       s.precision(10);
-      s << "has coordinates (" << env.MinX << " " << env.MinY << ") outside longitude/latitude ranges, but the file declares "
-        << result.report.source_crs << "; the coordinates look projected: fix the file's CRS or set " << input_key
+      s << "has coordinates (" << env.MinX << " " << env.MinY
+        << ") outside longitude/latitude ranges, but the file declares " << result.report.source_crs
+        << "; the coordinates look projected: fix the file's CRS or set " << input_key
         << " assume_crs for a file without CRS";
       problem(s.str());
       continue;
@@ -366,15 +397,16 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       to_lonlat->Transform(4, xs, ys, nullptr, ok);
       bool inside = true;
       for (int i = 0; i < 4; ++i)
-        inside = inside && ok[i] && xs[i] >= aou_w - aou_margin_deg && xs[i] <= aou_e + aou_margin_deg &&
-                 ys[i] >= aou_s - aou_margin_deg && ys[i] <= aou_n + aou_margin_deg;
+        inside = inside && ok[i] && xs[i] >= aou_w - aou_margin_deg &&
+                 xs[i] <= aou_e + aou_margin_deg && ys[i] >= aou_s - aou_margin_deg &&
+                 ys[i] <= aou_n + aou_margin_deg;
       if (!inside) {
         std::ostringstream s;
         s.precision(8);
         s << "lies at (" << env.MinX << " " << env.MinY << ") in " << result.report.source_crs;
         if (ok[0]) s << " = lon " << xs[0] << ", lat " << ys[0];
-        s << ", outside the area of use of " << target_crs << " (" << (aou_name ? aou_name : "") << ": lon "
-          << aou_w << ".." << aou_e << ", lat " << aou_s << ".." << aou_n
+        s << ", outside the area of use of " << target_crs << " (" << (aou_name ? aou_name : "")
+          << ": lon " << aou_w << ".." << aou_e << ", lat " << aou_s << ".." << aou_n
           << "); check that the file's CRS is right (swapped or projected coordinates?)";
         problem(s.str());
         continue;
@@ -386,12 +418,14 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       const std::string invalid = geos_invalid_reason(*geom, geos);
       if (!invalid.empty()) {
         if (!spec.repair) {
-          problem("polygon is invalid: " + invalid + "; set " + input_key + " repair = true to repair it with GEOS make-valid");
+          problem("polygon is invalid: " + invalid + "; set " + input_key +
+                  " repair = true to repair it with GEOS make-valid");
           continue;
         }
         owned.reset(geom->MakeValid());
         if (!owned || owned->IsEmpty()) {
-          problem("polygon is invalid (" + invalid + ") and repair left nothing; fix the geometry in the source");
+          problem("polygon is invalid (" + invalid +
+                  ") and repair left nothing; fix the geometry in the source");
           continue;
         }
         ++result.report.repaired;
@@ -404,7 +438,8 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       continue;
     }
     if (*kind == GeometryKind::point) {
-      const OGRPoint* p = type == wkbPoint ? geom->toPoint() : geom->toMultiPoint()->getGeometryRef(0);
+      const OGRPoint* p =
+          type == wkbPoint ? geom->toPoint() : geom->toMultiPoint()->getGeometryRef(0);
       fs.points.emplace_back(p->getX(), p->getY());
     } else {
       MultiPolygon mp;
@@ -419,13 +454,15 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     fs.ids.push_back(id_index >= 0 ? feature->GetFieldAsString(id_index) : std::to_string(fid));
     fs.names.push_back(name);
     for (int i : numeric_fields) {
-      const double v = feature->IsFieldSetAndNotNull(i) ? feature->GetFieldAsDouble(i) : std::nan("");
+      const double v =
+          feature->IsFieldSetAndNotNull(i) ? feature->GetFieldAsDouble(i) : std::nan("");
       fs.numeric[defn->GetFieldDefn(i)->GetNameRef()].push_back(v);
     }
   }
   fs.kind = kind.value_or(GeometryKind::point);
   if (dropped_zm)
-    result.report.warnings.push_back(where + ": Z/M coordinates were dropped (standort works in 2D)");
+    result.report.warnings.push_back(where +
+                                     ": Z/M coordinates were dropped (standort works in 2D)");
   for (const auto& w : trap.warnings()) result.report.warnings.push_back(where + ": GDAL: " + w);
   return result;
 }
@@ -443,7 +480,8 @@ FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, Read
     throw InputError(s.str());
   }
   if (r.features.size() == 0)
-    throw InputError(spec.path.string() + ": layer '" + r.report.layer + "' has no features (input '" + spec.name + "')");
+    throw InputError(spec.path.string() + ": layer '" + r.report.layer +
+                     "' has no features (input '" + spec.name + "')");
   return std::move(r.features);
 }
 

@@ -24,7 +24,8 @@ struct FeatureDeleter {
 };
 
 std::unique_ptr<OGRGeometry> to_ogr(const VectorTable& t, std::size_t i) {
-  if (t.kind == GeometryKind::point) return std::make_unique<OGRPoint>(t.points[i].x(), t.points[i].y());
+  if (t.kind == GeometryKind::point)
+    return std::make_unique<OGRPoint>(t.points[i].x(), t.points[i].y());
   auto mp = std::make_unique<OGRMultiPolygon>();
   for (const Polygon& poly : t.polygons[i]) {
     OGRPolygon p;
@@ -41,7 +42,8 @@ std::unique_ptr<OGRGeometry> to_ogr(const VectorTable& t, std::size_t i) {
   return mp;
 }
 
-void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_options, const std::string& file) {
+void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_options,
+                 const std::string& file) {
   GdalErrorTrap trap;
   auto fail = [&](const std::string& what) {
     throw std::runtime_error(file + ": layer '" + t.name + "': " + what +
@@ -50,11 +52,14 @@ void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_optio
   OGRSpatialReference srs;
   if (srs.SetFromUserInput(t.crs.c_str()) != OGRERR_NONE) fail("unknown CRS '" + t.crs + "'");
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  OGRLayer* layer = ds.CreateLayer(t.name.c_str(), &srs, t.kind == GeometryKind::point ? wkbPoint : wkbMultiPolygon,
+  OGRLayer* layer = ds.CreateLayer(t.name.c_str(), &srs,
+                                   t.kind == GeometryKind::point ? wkbPoint : wkbMultiPolygon,
                                    const_cast<char**>(layer_options));
   if (!layer) fail("cannot create the layer");
   for (const auto& [name, type] : t.fields) {
-    OGRFieldDefn def(name.c_str(), type == FieldType::integer ? OFTInteger64 : type == FieldType::real ? OFTReal : OFTString);
+    OGRFieldDefn def(name.c_str(), type == FieldType::integer ? OFTInteger64
+                                   : type == FieldType::real  ? OFTReal
+                                                              : OFTString);
     if (layer->CreateField(&def) != OGRERR_NONE) fail("cannot create field '" + name + "'");
   }
   for (const auto& [key, value] : t.metadata) layer->SetMetadataItem(key.c_str(), value.c_str());
@@ -66,15 +71,21 @@ void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_optio
     for (std::size_t j = 0; j < t.fields.size(); ++j) {
       const int index = static_cast<int>(j);
       const FieldValue& v = t.rows[i].at(j);
-      if (const auto* n = std::get_if<std::int64_t>(&v)) f->SetField(index, static_cast<GIntBig>(*n));
+      if (const auto* n = std::get_if<std::int64_t>(&v))
+        f->SetField(index, static_cast<GIntBig>(*n));
       else if (const auto* d = std::get_if<double>(&v)) {
-        if (std::isfinite(*d)) f->SetField(index, *d);
-        else f->SetFieldNull(index);
-      } else if (const auto* s = std::get_if<std::string>(&v)) f->SetField(index, s->c_str());
-      else f->SetFieldNull(index);
+        if (std::isfinite(*d))
+          f->SetField(index, *d);
+        else
+          f->SetFieldNull(index);
+      } else if (const auto* s = std::get_if<std::string>(&v))
+        f->SetField(index, s->c_str());
+      else
+        f->SetFieldNull(index);
     }
     f->SetGeometryDirectly(to_ogr(t, i).release());
-    if (layer->CreateFeature(f.get()) != OGRERR_NONE) fail("cannot write feature " + std::to_string(i));
+    if (layer->CreateFeature(f.get()) != OGRERR_NONE)
+      fail("cannot write feature " + std::to_string(i));
   }
   if (transaction && ds.CommitTransaction() != OGRERR_NONE) fail("cannot commit");
   if (!trap.errors().empty()) fail("writing failed");
@@ -98,7 +109,8 @@ void write_geojson_rfc7946(const std::filesystem::path& target, const VectorTabl
     options.SetNameValue("WRITE_NAME", "YES");
     write_layer(*ds, table, options.List(), target.string());
   }
-  if (!trap.errors().empty()) throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
+  if (!trap.errors().empty())
+    throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
   tmp.commit();
 }
 
@@ -114,7 +126,8 @@ void write_gpkg(const std::filesystem::path& target, const std::vector<VectorTab
     if (!ds) throw std::runtime_error(target.string() + ": cannot create: " + trap.last_error());
     for (const auto& t : tables) write_layer(*ds, t, nullptr, target.string());
   }
-  if (!trap.errors().empty()) throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
+  if (!trap.errors().empty())
+    throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());
   tmp.commit();
 }
 

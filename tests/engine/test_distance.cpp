@@ -20,7 +20,8 @@ std::vector<Point> random_points(std::mt19937_64& rng, std::size_t n, const Exte
   return pts;
 }
 
-double brute_force(const Grid& g, std::int64_t c, std::int64_t r, const std::vector<Point>& pts, std::size_t* best = nullptr) {
+double brute_force(const Grid& g, std::int64_t c, std::int64_t r, const std::vector<Point>& pts,
+                   std::size_t* best = nullptr) {
   double d = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < pts.size(); ++i) {
     const double v = std::hypot(g.x(c) - pts[i].x(), g.y(r) - pts[i].y());
@@ -58,13 +59,15 @@ TEST_CASE("distance equals brute force on random points and grids", "[distance]"
         const auto idx = static_cast<std::size_t>(field.nearest_index.at(c, r));
         REQUIRE(idx < pts.size());
         // The reported nearest point is at the reported distance.
-        REQUIRE_THAT(std::hypot(g.x(c) - pts[idx].x(), g.y(r) - pts[idx].y()), WithinAbs(expected, 1e-6));
+        REQUIRE_THAT(std::hypot(g.x(c) - pts[idx].x(), g.y(r) - pts[idx].y()),
+                     WithinAbs(expected, 1e-6));
       }
     }
   }
 }
 
-TEST_CASE("distance is non-negative, zero at a point on a cell centre and 1-Lipschitz", "[distance]") {
+TEST_CASE("distance is non-negative, zero at a point on a cell centre and 1-Lipschitz",
+          "[distance]") {
   std::mt19937_64 rng(7);
   const Grid g(0.0, 500.0, 5.0, 100, 100, "EPSG:25832");
   auto pts = random_points(rng, 25, g.extent());

@@ -2,10 +2,10 @@
 #include "standort/engine/zonal.hpp"
 
 #include <boost/geometry/algorithms/area.hpp>
-#include <boost/geometry/strategies/strategies.hpp>
 #include <boost/geometry/algorithms/correct.hpp>
 #include <boost/geometry/algorithms/within.hpp>
 #include <boost/geometry/io/wkt/read.hpp>
+#include <boost/geometry/strategies/strategies.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -24,11 +24,13 @@ MultiPolygon from_wkt(const std::string& wkt) {
 }  // namespace
 
 TEST_CASE("a square covers exactly the cells whose centres lie inside", "[rasterize]") {
-  // 5x5 grid of 1 m cells; the square (1,1)-(3.6,4) holds centres x in {1.5,2.5,3.5}, y in {1.5,2.5,3.5}.
+  // 5x5 grid of 1 m cells; the square (1,1)-(3.6,4) holds centres x in {1.5,2.5,3.5}, y in
+  // {1.5,2.5,3.5}.
   const Grid g(0.0, 5.0, 1.0, 5, 5, "EPSG:25832");
   const std::vector<MultiPolygon> polys{from_wkt("MULTIPOLYGON(((1 1,3.6 1,3.6 4,1 4,1 1)))")};
   const auto mask = rasterize_mask(g, polys);
-  const int expected[5][5] = {{0, 0, 0, 0, 0}, {0, 1, 1, 1, 0}, {0, 1, 1, 1, 0}, {0, 1, 1, 1, 0}, {0, 0, 0, 0, 0}};
+  const int expected[5][5] = {
+      {0, 0, 0, 0, 0}, {0, 1, 1, 1, 0}, {0, 1, 1, 1, 0}, {0, 1, 1, 1, 0}, {0, 0, 0, 0, 0}};
   for (int r = 0; r < 5; ++r)
     for (int c = 0; c < 5; ++c) CHECK(static_cast<int>(mask.at(c, r)) == expected[r][c]);
 }

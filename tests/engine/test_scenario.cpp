@@ -82,7 +82,8 @@ TEST_CASE("wrong types, missing layers and bad values are named", "[scenario]") 
              Contains("use a decimal point, not a comma"));
   CHECK_THAT(error_of(replace(valid, "layer = \"campuses\"", "layer = \"campus\"")),
              Contains("names no input; did you mean 'campuses'"));
-  CHECK_THAT(error_of(replace(valid, "cell_size_m = 25", "cell_size_m = -1")), Contains("must be positive"));
+  CHECK_THAT(error_of(replace(valid, "cell_size_m = 25", "cell_size_m = -1")),
+             Contains("must be positive"));
   CHECK_THAT(error_of(replace(valid, "[[500, 1.0], [5000, 0.0]]", "[[500, 1.0], [500, 0.0]]")),
              Contains("both at 500"));
   CHECK_THAT(error_of(replace(valid, "formats = [\"cog\", \"geojson\"]", "formats = [\"cgo\"]")),

@@ -15,7 +15,8 @@ TEST_CASE("linear value function at its breakpoints, between and beyond", "[valu
   CHECK_THAT(decreasing(1e9), WithinAbs(0.0, 1e-12));
   // Breakpoints given in the other order mean the same function.
   const LinearValue swapped{5000.0, 0.0, 500.0, 1.0};
-  for (double x : {0.0, 700.0, 3000.0, 6000.0}) CHECK_THAT(swapped(x), WithinAbs(decreasing(x), 1e-12));
+  for (double x : {0.0, 700.0, 3000.0, 6000.0})
+    CHECK_THAT(swapped(x), WithinAbs(decreasing(x), 1e-12));
   const LinearValue increasing{0.0, 0.2, 100.0, 0.8};
   CHECK_THAT(increasing(25.0), WithinAbs(0.35, 1e-12));
   CHECK_THAT(increasing(-5.0), WithinAbs(0.2, 1e-12));

@@ -4,9 +4,9 @@
 #include "support.hpp"
 
 #include <boost/geometry/algorithms/area.hpp>
-#include <boost/geometry/strategies/strategies.hpp>
 #include <boost/geometry/algorithms/centroid.hpp>
 #include <boost/geometry/algorithms/is_valid.hpp>
+#include <boost/geometry/strategies/strategies.hpp>
 
 #include <ogr_spatialref.h>
 
@@ -44,7 +44,8 @@ void write_file(const std::filesystem::path& p, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("real districts load from lon/lat and from EPSG:25832 with equal areas", "[reader][bochum]") {
+TEST_CASE("real districts load from lon/lat and from EPSG:25832 with equal areas",
+          "[reader][bochum]") {
   STANDORT_REQUIRE_SHARED_DATA(data);
   for (const std::string stem : {"bochum_statistische_bezirke", "bochum_stadtbezirke"}) {
     InputSpec lonlat = spec_for(data / (stem + ".geojson"));
@@ -76,14 +77,17 @@ TEST_CASE("real districts load from lon/lat and from EPSG:25832 with equal areas
   }
 }
 
-TEST_CASE("the raw 4D district file names each invalid feature and loads with repair", "[reader][bochum]") {
+TEST_CASE("the raw 4D district file names each invalid feature and loads with repair",
+          "[reader][bochum]") {
   STANDORT_REQUIRE_SHARED_DATA(data);
   InputSpec spec = spec_for(data / "raw" / "bochum_bezirke_original_4d.geojson", "districts");
   spec.name_field = "Bezeichnun";
   layers::LayerRead collected = layers::read_layer_collect(spec, "EPSG:25832");
   REQUIRE(collected.problems.size() == 3);
   for (const auto& p : collected.problems) {
-    CHECK_THAT(p, Contains("bochum_bezirke_original_4d.geojson: layer 'bochum_bezirke_original_4d', feature "));
+    CHECK_THAT(
+        p, Contains(
+               "bochum_bezirke_original_4d.geojson: layer 'bochum_bezirke_original_4d', feature "));
     CHECK_THAT(p, Contains("polygon is invalid"));
     CHECK_THAT(p, Contains("repair = true"));
   }
@@ -111,8 +115,8 @@ TEST_CASE("real Shapefiles load with umlauts intact", "[reader][bochum]") {
   CHECK(fs.size() > 200);
   std::size_t with_umlaut = 0;
   for (const auto& n : fs.names)
-    if (n.find("ü") != std::string::npos || n.find("ö") != std::string::npos || n.find("ä") != std::string::npos ||
-        n.find("ß") != std::string::npos)
+    if (n.find("ü") != std::string::npos || n.find("ö") != std::string::npos ||
+        n.find("ä") != std::string::npos || n.find("ß") != std::string::npos)
       ++with_umlaut;
   CHECK(with_umlaut > 5);
   const Extent e = fs.extent();
@@ -122,13 +126,15 @@ TEST_CASE("real Shapefiles load with umlauts intact", "[reader][bochum]") {
   // The 3D environmental zone without .cpg: loads in 2D with one warning.
   layers::ReadReport zone_report;
   const FeatureSet zone =
-      layers::read_layer(spec_for(data / "raw" / "shapefiles" / "bochum_environmental_zone.shp"), "EPSG:25832", zone_report);
+      layers::read_layer(spec_for(data / "raw" / "shapefiles" / "bochum_environmental_zone.shp"),
+                         "EPSG:25832", zone_report);
   CHECK(zone.kind == GeometryKind::polygon);
   CHECK(zone.size() == 1);
   REQUIRE(zone_report.warnings.size() >= 1);
   CHECK_THAT(zone_report.warnings.front(), Contains("Z/M coordinates were dropped"));
   // Shape_Area in the DBF is the polygon's area in m².
-  CHECK_THAT(boost::geometry::area(zone.polygons[0]), WithinRel(zone.numeric.at("Shape_Area")[0], 1e-6));
+  CHECK_THAT(boost::geometry::area(zone.polygons[0]),
+             WithinRel(zone.numeric.at("Shape_Area")[0], 1e-6));
 }
 
 TEST_CASE("the real POI CSV loads with coordinate columns and an assumed CRS", "[reader][bochum]") {
@@ -145,10 +151,13 @@ TEST_CASE("the real POI CSV loads with coordinate columns and an assumed CRS", "
   CHECK(report.driver == "CSV");
 }
 
-TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 coordinates", "[reader][crs]") {
+TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 coordinates",
+          "[reader][crs]") {
   standort::test::TempDir dir;
   // Reference points in EPSG:25832 around Bochum, and their lon/lat from an independent transform.
-  const std::vector<Point> utm{{377123.45, 5705432.10}, {383210.00, 5702222.22}, {371500.75, 5709999.99},
+  const std::vector<Point> utm{{377123.45, 5705432.10},
+                               {383210.00, 5702222.22},
+                               {371500.75, 5709999.99},
                                {389001.01, 5698765.43}};
   OGRSpatialReference src, dst;
   src.importFromEPSG(25832);
@@ -168,19 +177,24 @@ TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 
     std::string s;
     char buf[200];
     for (std::size_t i = 0; i < utm.size(); ++i) {
-      std::snprintf(buf, sizeof buf, R"(%s{"type":"Feature","properties":{"n":%zu},"geometry":{"type":"Point","coordinates":[%.10f,%.10f]}})",
-                    i ? "," : "", i, lat_first ? lat[i] : lon[i], lat_first ? lon[i] : lat[i]);
+      std::snprintf(
+          buf, sizeof buf,
+          R"(%s{"type":"Feature","properties":{"n":%zu},"geometry":{"type":"Point","coordinates":[%.10f,%.10f]}})",
+          i ? "," : "", i, lat_first ? lat[i] : lon[i], lat_first ? lon[i] : lat[i]);
       s += buf;
     }
     return s;
   };
-  write_file(dir / "rfc7946.geojson", R"({"type":"FeatureCollection","features":[)" + features(false) + "]}");
-  write_file(dir / "epsg4326.geojson",
-             R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4326"}},"features":[)" +
-                 features(false) + "]}");
-  write_file(dir / "crs84.geojson",
-             R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[)" +
-                 features(false) + "]}");
+  write_file(dir / "rfc7946.geojson",
+             R"({"type":"FeatureCollection","features":[)" + features(false) + "]}");
+  write_file(
+      dir / "epsg4326.geojson",
+      R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4326"}},"features":[)" +
+          features(false) + "]}");
+  write_file(
+      dir / "crs84.geojson",
+      R"({"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"features":[)" +
+          features(false) + "]}");
   std::string csv = "name;lat;lon\n";
   for (std::size_t i = 0; i < utm.size(); ++i) {
     char buf[100];
@@ -199,9 +213,9 @@ TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 
   }
   layers::write_gpkg(dir / "epsg4326.gpkg", {gpkg});
 
-  std::vector<InputSpec> specs{spec_for(dir / "rfc7946.geojson"), spec_for(dir / "epsg4326.geojson"),
-                               spec_for(dir / "crs84.geojson"), spec_for(dir / "epsg4326.gpkg"),
-                               spec_for(dir / "points.csv")};
+  std::vector<InputSpec> specs{spec_for(dir / "rfc7946.geojson"),
+                               spec_for(dir / "epsg4326.geojson"), spec_for(dir / "crs84.geojson"),
+                               spec_for(dir / "epsg4326.gpkg"), spec_for(dir / "points.csv")};
   specs.back().x_field = "lon";
   specs.back().y_field = "lat";
   specs.back().assume_crs = "EPSG:4326";
@@ -216,17 +230,21 @@ TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 
     }
   }
   // The same coordinates swapped (lat, lon) in an RFC 7946 file are caught, not silently misplaced.
-  write_file(dir / "swapped.geojson", R"({"type":"FeatureCollection","features":[)" + features(true) + "]}");
-  CHECK_THAT(error_of(spec_for(dir / "swapped.geojson")), Contains("outside the area of use of EPSG:25832"));
+  write_file(dir / "swapped.geojson",
+             R"({"type":"FeatureCollection","features":[)" + features(true) + "]}");
+  CHECK_THAT(error_of(spec_for(dir / "swapped.geojson")),
+             Contains("outside the area of use of EPSG:25832"));
 }
 
 TEST_CASE("file-level problems name the file and a fix", "[reader][errors]") {
   standort::test::TempDir dir;
   CHECK_THAT(error_of(spec_for(dir / "missing.gpkg")), Contains("no such file"));
   write_file(dir / "empty.geojson", "");
-  CHECK_THAT(error_of(spec_for(dir / "empty.geojson")), Contains("cannot be opened as a vector layer"));
-  write_file(dir / "projected.geojson",
-             R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Rathaus"},"geometry":{"type":"Point","coordinates":[377000.0,5705000.0]}}]})");
+  CHECK_THAT(error_of(spec_for(dir / "empty.geojson")),
+             Contains("cannot be opened as a vector layer"));
+  write_file(
+      dir / "projected.geojson",
+      R"({"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"Rathaus"},"geometry":{"type":"Point","coordinates":[377000.0,5705000.0]}}]})");
   const std::string projected = error_of(spec_for(dir / "projected.geojson"));
   CHECK_THAT(projected, Contains("feature 0 ('Rathaus')"));
   CHECK_THAT(projected, Contains("look projected"));

@@ -33,8 +33,10 @@ bool only_final_files(const std::filesystem::path& dir) {
 }  // namespace
 
 TEST_CASE("sha256 matches the FIPS 180-4 examples", "[sha256]") {
-  CHECK(layers::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(layers::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(layers::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(layers::sha256_hex("") ==
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(layers::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
@@ -64,11 +66,13 @@ TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and uni
   layers::GeoTiffOptions o;
   o.metadata["scenario"] = "test";
   o.threads = 2;
-  layers::write_geotiff(dir / "d.tif", g, {{a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}}, o);
+  layers::write_geotiff(dir / "d.tif", g,
+                        {{a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}}, o);
   CHECK(only_final_files(dir.path()));
 
   GDALAllRegister();
-  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "d.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "d.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   REQUIRE(ds);
   CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
   CHECK(std::string(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE")) == "DEFLATE");
@@ -93,7 +97,8 @@ TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and uni
   CHECK(bx == 512);
   CHECK(by == 512);
   std::vector<float> back(a.size());
-  REQUIRE(band->RasterIO(GF_Read, 0, 0, 1100, 700, back.data(), 1100, 700, GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(band->RasterIO(GF_Read, 0, 0, 1100, 700, back.data(), 1100, 700, GDT_Float32, 0, 0) ==
+          CE_None);
   CHECK(back == a);  // lossless: exact float comparison of a round trip is intended
   CHECK(std::string(ds->GetRasterBand(2)->GetDescription()) == "nearest id");
 }
@@ -104,12 +109,22 @@ TEST_CASE("GeoJSON output follows RFC 7946", "[geojson]") {
   t.name = "districts";
   t.crs = "EPSG:25832";
   t.kind = GeometryKind::polygon;
-  t.fields = {{"name", layers::FieldType::string}, {"mean", layers::FieldType::real}, {"n", layers::FieldType::integer}};
+  t.fields = {{"name", layers::FieldType::string},
+              {"mean", layers::FieldType::real},
+              {"n", layers::FieldType::integer}};
   MultiPolygon mp;
   mp.resize(1);
   // Clockwise outer ring with a counter-clockwise hole (Boost.Geometry's convention).
-  mp[0].outer() = {{377000, 5705000}, {377000, 5706000}, {378000, 5706000}, {378000, 5705000}, {377000, 5705000}};
-  mp[0].inners().push_back({{377400, 5705400}, {377600, 5705400}, {377600, 5705600}, {377400, 5705600}, {377400, 5705400}});
+  mp[0].outer() = {{377000, 5705000},
+                   {377000, 5706000},
+                   {378000, 5706000},
+                   {378000, 5705000},
+                   {377000, 5705000}};
+  mp[0].inners().push_back({{377400, 5705400},
+                            {377600, 5705400},
+                            {377600, 5705600},
+                            {377400, 5705600},
+                            {377400, 5705400}});
   t.polygons = {mp};
   t.rows = {{std::string("Wiemelhausen/Brenschede"), std::nan(""), std::int64_t{3}}};
   layers::write_geojson_rfc7946(dir / "d.geojson", t);
@@ -119,7 +134,8 @@ TEST_CASE("GeoJSON output follows RFC 7946", "[geojson]") {
   CHECK_THAT(text, Contains("\"mean\": null"));
 
   GDALAllRegister();
-  std::unique_ptr<GDALDataset> ds(GDALDataset::Open((dir / "d.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "d.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(ds);
   OGRLayer* layer = ds->GetLayer(0);
   std::unique_ptr<OGRFeature> f(layer->GetNextFeature());
@@ -145,7 +161,8 @@ TEST_CASE("GeoJSON output follows RFC 7946", "[geojson]") {
 }
 
 TEST_CASE("raster QML carries the colour ramp", "[qml]") {
-  const std::string qml = layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 5000.0, true, 0), 0);
+  const std::string qml =
+      layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 5000.0, true, 0), 0);
   CHECK_THAT(qml, Contains("singlebandpseudocolor"));
   CHECK_THAT(qml, Contains("classificationMax=\"5000\""));
   // Reversed ramp: near (0 m) is bright yellow, far is dark violet.

@@ -58,11 +58,14 @@ std::size_t file_count(const std::filesystem::path& dir) {
 
 const std::string demo_gpkg = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
 
-std::string scenario_text(const std::string& districts_input, const std::string& campuses_input, double cell_size_m) {
+std::string scenario_text(const std::string& districts_input, const std::string& campuses_input,
+                          double cell_size_m) {
   std::ostringstream s;
   s << "[scenario]\nname = \"cli test\"\n\n"
-    << districts_input << "\n" << campuses_input << "\n"
-    << "[grid]\ncell_size_m = " << cell_size_m << "\nextent_from = \"districts\"\nmask = \"districts\"\n\n"
+    << districts_input << "\n"
+    << campuses_input << "\n"
+    << "[grid]\ncell_size_m = " << cell_size_m
+    << "\nextent_from = \"districts\"\nmask = \"districts\"\n\n"
     << "[criteria.campus_proximity]\nlayer = \"campuses\"\noutput = \"campus_distance\"\n"
     << "value = { function = \"linear\", points = [[500.0, 1.0], [5000.0, 0.0]] }\n\n"
     << "[outputs]\ndistricts = \"districts\"\n";
@@ -70,10 +73,13 @@ std::string scenario_text(const std::string& districts_input, const std::string&
 }
 
 std::string demo_inputs_districts() {
-  return "[inputs.districts]\npath = \"" + demo_gpkg + "\"\nlayer = \"statistische_bezirke\"\nname_field = \"name\"\nid_field = \"stat_bezirk_nr\"\n";
+  return "[inputs.districts]\npath = \"" + demo_gpkg +
+         "\"\nlayer = \"statistische_bezirke\"\nname_field = \"name\"\nid_field = "
+         "\"stat_bezirk_nr\"\n";
 }
 std::string demo_inputs_campuses() {
-  return "[inputs.campuses]\npath = \"" + demo_gpkg + "\"\nlayer = \"campuses\"\nname_field = \"name\"\n";
+  return "[inputs.campuses]\npath = \"" + demo_gpkg +
+         "\"\nlayer = \"campuses\"\nname_field = \"name\"\n";
 }
 
 }  // namespace
@@ -84,15 +90,16 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const Result result = run("run -q -o " + out.string());
   INFO(result.output);
   REQUIRE(result.code == 0);
-  for (const char* f : {"campus_distance.tif", "campus_distance.qml", "suitability.tif", "suitability.qml",
-                        "districts.geojson", "districts.qml", "manifest.json"})
+  for (const char* f : {"campus_distance.tif", "campus_distance.qml", "suitability.tif",
+                        "suitability.qml", "districts.geojson", "districts.qml", "manifest.json"})
     CHECK(std::filesystem::exists(out / f));
   CHECK(file_count(out) == 7);
 
   GDALAllRegister();
   for (const char* name : {"campus_distance.tif", "suitability.tif"}) {
     INFO(name);
-    std::unique_ptr<GDALDataset> ds(GDALDataset::Open((out / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((out / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
     REQUIRE(ds);
     CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
     CHECK(std::string(ds->GetSpatialRef()->GetAuthorityCode(nullptr)) == "25832");
@@ -113,16 +120,21 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   campuses.layer = "campuses";
   layers::ReadReport report;
   const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
-  std::unique_ptr<GDALDataset> dist(GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-  std::unique_ptr<GDALDataset> suit(GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> dist(
+      GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> suit(
+      GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   REQUIRE(dist->GetRasterCount() == 2);
   double gt[6];
   dist->GetGeoTransform(gt);
   const int cols = dist->GetRasterXSize(), rows = dist->GetRasterYSize();
   std::vector<float> d(static_cast<std::size_t>(cols) * rows), fid(d.size()), s(d.size());
-  REQUIRE(dist->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, d.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
-  REQUIRE(dist->GetRasterBand(2)->RasterIO(GF_Read, 0, 0, cols, rows, fid.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
-  REQUIRE(suit->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, s.data(), cols, rows, GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(dist->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, d.data(), cols, rows,
+                                           GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(dist->GetRasterBand(2)->RasterIO(GF_Read, 0, 0, cols, rows, fid.data(), cols, rows,
+                                           GDT_Float32, 0, 0) == CE_None);
+  REQUIRE(suit->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, s.data(), cols, rows,
+                                           GDT_Float32, 0, 0) == CE_None);
   std::size_t scored = 0;
   for (int r = 0; r < rows; r += 37) {
     for (int c = 0; c < cols; c += 41) {
@@ -151,13 +163,16 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   // Districts: RFC 7946 and the statistics columns.
   const std::string gj = read_all(out / "districts.geojson");
   CHECK(gj.find("\"crs\"") == std::string::npos);
-  std::unique_ptr<GDALDataset> vec(GDALDataset::Open((out / "districts.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> vec(
+      GDALDataset::Open((out / "districts.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(vec);
   OGRLayer* layer = vec->GetLayer(0);
   CHECK(layer->GetFeatureCount() == 30);
   for (auto& f : *layer) {
-    std::unique_ptr<OGRGeometry> g(OGRGeometryFactory::forceToMultiPolygon(f->GetGeometryRef()->clone()));
-    for (const OGRPolygon* p : *g->toMultiPolygon()) CHECK_FALSE(p->getExteriorRing()->isClockwise());
+    std::unique_ptr<OGRGeometry> g(
+        OGRGeometryFactory::forceToMultiPolygon(f->GetGeometryRef()->clone()));
+    for (const OGRPolygon* p : *g->toMultiPolygon())
+      CHECK_FALSE(p->getExteriorRing()->isClockwise());
     OGREnvelope e;
     g->getEnvelope(&e);
     CHECK(e.MinX > 7.0);
@@ -188,7 +203,8 @@ TEST_CASE("outputs are byte-identical for 1 and 2 threads", "[cli][threads]") {
 TEST_CASE("invalid input stops the run with a named error and writes nothing", "[cli][errors]") {
   STANDORT_REQUIRE_SHARED_DATA(data);
   standort::test::TempDir dir;
-  const std::string districts = "[inputs.districts]\npath = \"" + (data / "raw" / "bochum_bezirke_original_4d.geojson").string() +
+  const std::string districts = "[inputs.districts]\npath = \"" +
+                                (data / "raw" / "bochum_bezirke_original_4d.geojson").string() +
                                 "\"\nname_field = \"Bezeichnun\"\n";
   write_file(dir / "s.toml", scenario_text(districts, demo_inputs_campuses(), 50));
   const Result bad = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
@@ -198,8 +214,10 @@ TEST_CASE("invalid input stops the run with a named error and writes nothing", "
   CHECK_THAT(bad.output, Contains("repair = true"));
   CHECK(file_count(dir / "out") == 0);
 
-  write_file(dir / "r.toml", scenario_text(districts + "repair = true\n", demo_inputs_campuses(), 50));
-  const Result repaired = run("run -q " + (dir / "r.toml").string() + " -o " + (dir / "out").string());
+  write_file(dir / "r.toml",
+             scenario_text(districts + "repair = true\n", demo_inputs_campuses(), 50));
+  const Result repaired =
+      run("run -q " + (dir / "r.toml").string() + " -o " + (dir / "out").string());
   INFO(repaired.output);
   CHECK(repaired.code == 0);
   const auto manifest = nlohmann::json::parse(read_all(dir / "out" / "manifest.json"));
@@ -210,15 +228,18 @@ TEST_CASE("invalid input stops the run with a named error and writes nothing", "
 TEST_CASE("official districts from the shared data run end to end", "[cli][bochum]") {
   STANDORT_REQUIRE_SHARED_DATA(data);
   standort::test::TempDir dir;
-  const std::string districts = "[inputs.districts]\npath = \"" + (data / "bochum_statistische_bezirke.geojson").string() +
+  const std::string districts = "[inputs.districts]\npath = \"" +
+                                (data / "bochum_statistische_bezirke.geojson").string() +
                                 "\"\nid_field = \"stat_bezirk_nr\"\nname_field = \"name\"\n";
-  const std::string campuses = "[inputs.campuses]\npath = \"" + (data / "bochum_hochschulen_forschung.geojson").string() + "\"\n";
+  const std::string campuses = "[inputs.campuses]\npath = \"" +
+                               (data / "bochum_hochschulen_forschung.geojson").string() + "\"\n";
   write_file(dir / "s.toml", scenario_text(districts, campuses, 20));
   const Result r = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.code == 0);
   GDALAllRegister();
-  std::unique_ptr<GDALDataset> vec(GDALDataset::Open((dir / "out" / "districts.geojson").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> vec(GDALDataset::Open((dir / "out" / "districts.geojson").c_str(),
+                                                     GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(vec);
   CHECK(vec->GetLayer(0)->GetFeatureCount() == 30);
   // Querenburg holds the Ruhr-Universität: its mean campus distance is small.
@@ -234,8 +255,10 @@ TEST_CASE("official districts from the shared data run end to end", "[cli][bochu
 
 TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
   standort::test::TempDir dir;
-  write_file(dir / "huge.toml", scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 0.01));
-  const Result huge = run("run -q " + (dir / "huge.toml").string() + " -o " + (dir / "out").string());
+  write_file(dir / "huge.toml",
+             scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 0.01));
+  const Result huge =
+      run("run -q " + (dir / "huge.toml").string() + " -o " + (dir / "out").string());
   CHECK(huge.code == 3);
   CHECK_THAT(huge.output, Contains("use a cell size of at least"));
   CHECK(file_count(dir / "out") == 0);

@@ -23,32 +23,41 @@ std::string join_numbers(const nlohmann::json& a) {
 }
 
 void print_text(const nlohmann::json& j) {
-  std::cout << j["path"].get<std::string>() << "\n  driver: " << j["driver"].get<std::string>() << "\n";
+  std::cout << j["path"].get<std::string>() << "\n  driver: " << j["driver"].get<std::string>()
+            << "\n";
   if (j["kind"] == "raster") {
-    std::cout << "  raster " << j["size"][0] << " x " << j["size"][1] << ", CRS: " << j["crs"].get<std::string>() << "\n";
+    std::cout << "  raster " << j["size"][0] << " x " << j["size"][1]
+              << ", CRS: " << j["crs"].get<std::string>() << "\n";
     if (j.contains("extent")) std::cout << "  extent: " << join_numbers(j["extent"]) << "\n";
     if (j.contains("layout")) std::cout << "  layout: " << j["layout"].get<std::string>() << "\n";
     for (const auto& b : j["bands"]) {
-      std::cout << "  band " << b["band"] << ": " << b["type"].get<std::string>() << " '" << b["description"].get<std::string>()
-                << "'";
-      if (!b["unit"].get<std::string>().empty()) std::cout << " [" << b["unit"].get<std::string>() << "]";
+      std::cout << "  band " << b["band"] << ": " << b["type"].get<std::string>() << " '"
+                << b["description"].get<std::string>() << "'";
+      if (!b["unit"].get<std::string>().empty())
+        std::cout << " [" << b["unit"].get<std::string>() << "]";
       if (b.contains("nodata")) std::cout << ", nodata " << b["nodata"];
       std::cout << ", " << b["overviews"] << " overviews\n";
     }
     return;
   }
   for (const auto& l : j["layers"]) {
-    std::cout << "  layer '" << l["name"].get<std::string>() << "': " << l["geometry_type"].get<std::string>() << ", "
-              << l["features"] << " features, CRS: " << l["crs"].get<std::string>() << "\n";
+    std::cout << "  layer '" << l["name"].get<std::string>()
+              << "': " << l["geometry_type"].get<std::string>() << ", " << l["features"]
+              << " features, CRS: " << l["crs"].get<std::string>() << "\n";
     if (l.contains("extent")) std::cout << "    extent: " << join_numbers(l["extent"]) << "\n";
     if (l.contains("extent_working_crs"))
-      std::cout << "    extent in " << l["working_crs"].get<std::string>() << ": " << join_numbers(l["extent_working_crs"]) << "\n";
+      std::cout << "    extent in " << l["working_crs"].get<std::string>() << ": "
+                << join_numbers(l["extent_working_crs"]) << "\n";
     std::cout << "    fields:";
-    for (const auto& f : l["fields"]) std::cout << " " << f["name"].get<std::string>() << " (" << f["type"].get<std::string>() << ")";
+    for (const auto& f : l["fields"])
+      std::cout << " " << f["name"].get<std::string>() << " (" << f["type"].get<std::string>()
+                << ")";
     std::cout << "\n";
-    for (const auto& w : l["warnings"]) std::cout << "    warning: " << w.get<std::string>() << "\n";
+    for (const auto& w : l["warnings"])
+      std::cout << "    warning: " << w.get<std::string>() << "\n";
     if (l["problems"].empty()) std::cout << "    problems: none\n";
-    for (const auto& p : l["problems"]) std::cout << "    problem: " << p.get<std::string>() << "\n";
+    for (const auto& p : l["problems"])
+      std::cout << "    problem: " << p.get<std::string>() << "\n";
   }
 }
 
@@ -62,7 +71,8 @@ Action register_info(CLI::App& app, const GlobalOptions&) {
   auto opt = std::make_shared<Options>();
   app.add_option("source", opt->path, "Vector or raster file")->required();
   app.add_option("--layer", opt->layer, "Only this layer of a multi-layer source");
-  app.add_option("--crs", opt->crs, "Working CRS extents are also reported in")->capture_default_str();
+  app.add_option("--crs", opt->crs, "Working CRS extents are also reported in")
+      ->capture_default_str();
   app.add_option("--assume-crs", opt->assume_crs, "CRS of a source that declares none");
   app.add_option("--x-field", opt->x_field, "CSV: column with x / longitude");
   app.add_option("--y-field", opt->y_field, "CSV: column with y / latitude");
@@ -78,8 +88,10 @@ Action register_info(CLI::App& app, const GlobalOptions&) {
     spec.y_field = opt->y_field;
     spec.encoding = opt->encoding;
     const nlohmann::json j = layers::describe_source(spec, opt->crs);
-    if (opt->json) std::cout << j.dump(2) << "\n";
-    else print_text(j);
+    if (opt->json)
+      std::cout << j.dump(2) << "\n";
+    else
+      print_text(j);
     return 0;
   };
 }

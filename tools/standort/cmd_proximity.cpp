@@ -1,5 +1,6 @@
 // `standort proximity SOURCE -o OUT.tif`: the exact distance step on its own — distance from every
-// cell centre to the nearest point of SOURCE, plus the nearest feature's FID, as a COG or plain GeoTIFF.
+// cell centre to the nearest point of SOURCE, plus the nearest feature's FID, as a COG or plain
+// GeoTIFF.
 #include "commands.hpp"
 #include "pipeline.hpp"
 
@@ -28,17 +29,22 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
   app.add_option("-o,--out", opt->out, "Output GeoTIFF (COG)")->required();
   app.add_option("--layer", opt->layer, "Layer of a multi-layer source");
   app.add_option("--cell-size", opt->cell_size_m, "Cell size in metres")->capture_default_str();
-  app.add_option("--extent", opt->extent, "Grid extent: xmin ymin xmax ymax in the working CRS")->expected(4);
+  app.add_option("--extent", opt->extent, "Grid extent: xmin ymin xmax ymax in the working CRS")
+      ->expected(4);
   app.add_option("--extent-from", opt->extent_from, "Vector file whose extent defines the grid");
   app.add_option("--extent-layer", opt->extent_layer, "Layer of --extent-from");
-  app.add_option("--buffer", opt->buffer_m, "Margin in metres around --extent-from")->capture_default_str();
+  app.add_option("--buffer", opt->buffer_m, "Margin in metres around --extent-from")
+      ->capture_default_str();
   app.add_option("--crs", opt->crs, "Working CRS (projected, metres)")->capture_default_str();
   app.add_option("--assume-crs", opt->assume_crs, "CRS of a source that declares none");
-  app.add_option("--format", opt->format, "cog (compressed, tiled, overviews) or gtiff (plain, fastest to write)")
+  app.add_option("--format", opt->format,
+                 "cog (compressed, tiled, overviews) or gtiff (plain, fastest to write)")
       ->check(CLI::IsMember({"cog", "gtiff"}))
       ->capture_default_str();
-  app.add_flag("--no-nearest-id", opt->no_nearest_id, "Write only the distance band, not the nearest feature's FID");
-  app.add_option("--max-memory-gb", opt->max_memory_gb, "Memory limit for rasters in GiB")->check(CLI::PositiveNumber);
+  app.add_flag("--no-nearest-id", opt->no_nearest_id,
+               "Write only the distance band, not the nearest feature's FID");
+  app.add_option("--max-memory-gb", opt->max_memory_gb, "Memory limit for rasters in GiB")
+      ->check(CLI::PositiveNumber);
   return [opt, &global]() {
     Progress progress(global.quiet);
     layers::require_projected_metric_crs(opt->crs, "--crs");
@@ -56,7 +62,8 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     Extent extent;
     if (!opt->extent.empty()) {
       extent = {opt->extent[0], opt->extent[1], opt->extent[2], opt->extent[3]};
-      if (extent.empty()) throw InputError("--extent must be xmin ymin xmax ymax with xmin < xmax and ymin < ymax");
+      if (extent.empty())
+        throw InputError("--extent must be xmin ymin xmax ymax with xmin < xmax and ymin < ymax");
     } else if (!opt->extent_from.empty()) {
       InputSpec e;
       e.name = "extent";
@@ -65,15 +72,18 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
       layers::ReadReport r;
       extent = layers::read_layer(e, opt->crs, r).extent().buffered(opt->buffer_m);
     } else {
-      throw InputError("give the grid's extent with --extent xmin ymin xmax ymax or --extent-from FILE");
+      throw InputError(
+          "give the grid's extent with --extent xmin ymin xmax ymax or --extent-from FILE");
     }
     ResourceLimits limits;
-    if (opt->max_memory_gb > 0.0) limits.max_bytes = static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
+    if (opt->max_memory_gb > 0.0)
+      limits.max_bytes = static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
     check_grid_budget(extent, opt->cell_size_m, 12, limits, "proximity grid");
     const Grid grid = Grid::snapped(extent, opt->cell_size_m, opt->crs);
 
     progress.begin("distance");
-    DistanceField<float> field = distance_to_points<float>(grid, source.points, {global.threads, !opt->no_nearest_id});
+    DistanceField<float> field =
+        distance_to_points<float>(grid, source.points, {global.threads, !opt->no_nearest_id});
     Raster<float> fid;
     if (!opt->no_nearest_id) {
       fid = Raster<float>(grid, 0.0f);
@@ -90,9 +100,13 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     options.cog = opt->format == "cog";
     options.threads = global.threads;
     options.overview_resampling = "NEAREST";
-    std::vector<layers::BandOut> bands{{field.distance_m.cells(), "distance to nearest feature", "m",
-                                        {{"formula", "Euclidean distance from the cell centre to the nearest point"}}}};
-    if (!opt->no_nearest_id) bands.push_back({fid.cells(), "nearest feature id (FID)", "", {{"source", source.source}}});
+    std::vector<layers::BandOut> bands{
+        {field.distance_m.cells(),
+         "distance to nearest feature",
+         "m",
+         {{"formula", "Euclidean distance from the cell centre to the nearest point"}}}};
+    if (!opt->no_nearest_id)
+      bands.push_back({fid.cells(), "nearest feature id (FID)", "", {{"source", source.source}}});
     layers::write_geotiff(opt->out, grid, bands, options);
     progress.end();
     return 0;

@@ -14,16 +14,22 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     double max_memory_gb = 0.0;
   };
   auto opt = std::make_shared<Options>();
-  app.add_option("scenario", opt->scenario, "Scenario TOML file (default: the built-in Bochum scenario)");
-  app.add_option("-o,--out", opt->out_dir, "Output folder (default: [outputs] folder of the scenario)");
-  app.add_option("--max-memory-gb", opt->max_memory_gb, "Memory limit for rasters in GiB (overrides [limits])")
+  app.add_option("scenario", opt->scenario,
+                 "Scenario TOML file (default: the built-in Bochum scenario)");
+  app.add_option("-o,--out", opt->out_dir,
+                 "Output folder (default: [outputs] folder of the scenario)");
+  app.add_option("--max-memory-gb", opt->max_memory_gb,
+                 "Memory limit for rasters in GiB (overrides [limits])")
       ->check(CLI::PositiveNumber);
   return [opt, &global]() {
-    const std::filesystem::path file = opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
+    const std::filesystem::path file =
+        opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
     Scenario scenario = load_scenario(file);
     if (opt->max_memory_gb > 0.0)
-      scenario.limits.max_bytes = static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
-    const std::filesystem::path out = opt->out_dir.empty() ? scenario.outputs.folder : std::filesystem::path(opt->out_dir);
+      scenario.limits.max_bytes =
+          static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
+    const std::filesystem::path out =
+        opt->out_dir.empty() ? scenario.outputs.folder : std::filesystem::path(opt->out_dir);
     Progress progress(global.quiet);
     run_scenario(scenario, out, global.threads, progress);
     if (!global.quiet) {
@@ -31,7 +37,8 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
       std::cout << "standort: outputs written to " << abs.string() << "\n"
                 << "  open them in QGIS: qgis " << (abs / "suitability.tif").string() << " "
                 << (abs / "districts.geojson").string() << "\n"
-                << "  (each file has a .qml style beside it, which QGIS applies when it opens the file)\n";
+                << "  (each file has a .qml style beside it, which QGIS applies when it opens the "
+                   "file)\n";
     }
     return 0;
   };

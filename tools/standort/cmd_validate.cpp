@@ -9,18 +9,21 @@ namespace standort::cli {
 
 Action register_validate(CLI::App& app, const GlobalOptions& global) {
   auto scenario_path = std::make_shared<std::string>();
-  app.add_option("scenario", *scenario_path, "Scenario TOML file (default: the built-in Bochum scenario)");
+  app.add_option("scenario", *scenario_path,
+                 "Scenario TOML file (default: the built-in Bochum scenario)");
   return [scenario_path, &global]() {
-    const std::filesystem::path file = scenario_path->empty() ? default_scenario() : std::filesystem::path(*scenario_path);
+    const std::filesystem::path file =
+        scenario_path->empty() ? default_scenario() : std::filesystem::path(*scenario_path);
     const Scenario scenario = load_scenario(file);
     Progress progress(global.quiet);
     const LoadedInputs inputs = load_inputs(scenario, progress);
     const Grid grid = plan_grid(scenario, inputs);
-    std::cout << file.string() << ": ok — " << scenario.inputs.size() << " inputs, " << scenario.criteria.size()
-              << " criteria, grid " << grid.cols() << " x " << grid.rows() << " cells of " << grid.cell_size() << " m\n";
+    std::cout << file.string() << ": ok — " << scenario.inputs.size() << " inputs, "
+              << scenario.criteria.size() << " criteria, grid " << grid.cols() << " x "
+              << grid.rows() << " cells of " << grid.cell_size() << " m\n";
     for (const auto& [name, report] : inputs.reports) {
-      std::cout << "  " << name << ": " << report.features << " features (" << report.driver << ", " << report.source_crs
-                << ")";
+      std::cout << "  " << name << ": " << report.features << " features (" << report.driver << ", "
+                << report.source_crs << ")";
       if (report.repaired) std::cout << ", " << report.repaired << " repaired";
       if (!report.warnings.empty()) std::cout << ", " << report.warnings.size() << " warning(s)";
       std::cout << "\n";

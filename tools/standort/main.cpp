@@ -11,25 +11,32 @@
 
 int main(int argc, char** argv) {
   using namespace standort;
-  CLI::App app{"standort — spatial planning engine for Bochum: indicator rasters, suitability and district statistics"};
+  CLI::App app{
+      "standort — spatial planning engine for Bochum: indicator rasters, suitability and district "
+      "statistics"};
   app.require_subcommand(1);
   cli::GlobalOptions global;
   app.set_version_flag("--version", [] {
     const auto v = layers::library_versions();
-    return std::string("standort ") + STANDORT_VERSION + " (GDAL " + v.gdal + ", PROJ " + v.proj + ", GEOS " + v.geos + ")";
+    return std::string("standort ") + STANDORT_VERSION + " (GDAL " + v.gdal + ", PROJ " + v.proj +
+           ", GEOS " + v.geos + ")";
   });
 
   std::map<CLI::App*, cli::Action> actions;
   auto add = [&](const char* name, const char* description, auto registrar) {
     CLI::App* sub = app.add_subcommand(name, description);
     sub->add_flag("-q,--quiet", global.quiet, "No progress output on stderr");
-    sub->add_option("--threads", global.threads, "Worker threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    sub->add_option("--threads", global.threads, "Worker threads (default: all cores)")
+        ->check(CLI::NonNegativeNumber);
     actions[sub] = registrar(*sub, global);
   };
-  add("run", "Run a scenario (without arguments: the built-in Bochum scenario) and write all outputs", cli::register_run);
+  add("run",
+      "Run a scenario (without arguments: the built-in Bochum scenario) and write all outputs",
+      cli::register_run);
   add("validate", "Check a scenario and its inputs; write nothing", cli::register_validate);
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
-  add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG", cli::register_proximity);
+  add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
+      cli::register_proximity);
 
   try {
     app.parse(argc, argv);

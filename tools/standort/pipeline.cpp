@@ -1,8 +1,8 @@
 #include "pipeline.hpp"
 
 #include "standort/engine/distance.hpp"
-#include "standort/engine/parallel.hpp"
 #include "standort/engine/error.hpp"
+#include "standort/engine/parallel.hpp"
 #include "standort/engine/rasterize.hpp"
 #include "standort/engine/value_function.hpp"
 #include "standort/engine/zonal.hpp"
@@ -81,10 +81,12 @@ void Progress::note(const std::string& text) const {
 fs::path default_scenario() {
   const fs::path file = fs::path(STANDORT_DATA_DIR) / "bochum-strategie.toml";
   if (!fs::exists(file))
-    throw InputError(file.string() + ": the built-in scenario is missing; pass a scenario file to 'standort run'");
+    throw InputError(file.string() +
+                     ": the built-in scenario is missing; pass a scenario file to 'standort run'");
   if (!fs::exists(fs::path(STANDORT_DATA_DIR) / "demo" / "bochum_demo.gpkg"))
     throw InputError(std::string(STANDORT_DATA_DIR) +
-                     "/demo/bochum_demo.gpkg: the built-in demo layers are missing; build them with 'tools/demo' "
+                     "/demo/bochum_demo.gpkg: the built-in demo layers are missing; build them "
+                     "with 'tools/demo' "
                      "or 'cmake --build build --target demo-data'");
   return file;
 }
@@ -99,7 +101,8 @@ LoadedInputs load_inputs(const Scenario& scenario, Progress& progress) {
     progress.end();
     for (const auto& w : report.warnings) progress.note("warning: " + w);
     if (report.repaired > 0)
-      progress.note("repaired " + std::to_string(report.repaired) + " invalid polygon(s) in input '" + spec.name + "'");
+      progress.note("repaired " + std::to_string(report.repaired) +
+                    " invalid polygon(s) in input '" + spec.name + "'");
     loaded.layers.emplace(spec.name, std::move(fs));
     loaded.reports.emplace(spec.name, std::move(report));
   }
@@ -111,14 +114,19 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
   auto require = [&](const std::string& layer, GeometryKind kind, const std::string& who) {
     const FeatureSet& fs = layer_of(inputs, layer);
     if (fs.kind != kind)
-      throw InputError(scenario.file.string() + ": " + who + " uses input '" + layer + "', which holds " +
-                       (fs.kind == GeometryKind::point ? "points" : "polygons") + ", but needs " +
-                       (kind == GeometryKind::point ? "points" : "polygons") +
-                       (kind == GeometryKind::point ? " (distance to polygons and lines is not supported yet)" : ""));
+      throw InputError(
+          scenario.file.string() + ": " + who + " uses input '" + layer + "', which holds " +
+          (fs.kind == GeometryKind::point ? "points" : "polygons") + ", but needs " +
+          (kind == GeometryKind::point ? "points" : "polygons") +
+          (kind == GeometryKind::point ? " (distance to polygons and lines is not supported yet)"
+                                       : ""));
   };
-  for (const auto& c : scenario.criteria) require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
-  if (!scenario.grid.mask.empty()) require(scenario.grid.mask, GeometryKind::polygon, "[grid] mask");
-  if (!scenario.outputs.districts.empty()) require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
+  for (const auto& c : scenario.criteria)
+    require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
+  if (!scenario.grid.mask.empty())
+    require(scenario.grid.mask, GeometryKind::polygon, "[grid] mask");
+  if (!scenario.outputs.districts.empty())
+    require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
 }
 
 Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
@@ -135,15 +143,16 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
   return Grid::snapped(extent, scenario.grid.cell_size_m, scenario.grid.crs);
 }
 
-void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads, Progress& progress) {
+void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
+                  Progress& progress) {
   const auto run_start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
   LoadedInputs inputs = load_inputs(scenario, progress);
   for (const auto& [name, report] : inputs.reports)
     for (const auto& w : report.warnings) warnings.push_back(w);
   const Grid grid = plan_grid(scenario, inputs);
-  progress.note("grid " + std::to_string(grid.cols()) + " x " + std::to_string(grid.rows()) + " cells of " +
-                format_number(grid.cell_size(), 2) + " m in " + grid.crs());
+  progress.note("grid " + std::to_string(grid.cols()) + " x " + std::to_string(grid.rows()) +
+                " cells of " + format_number(grid.cell_size(), 2) + " m in " + grid.crs());
 
   std::optional<Raster<std::uint8_t>> mask;
   if (!scenario.grid.mask.empty()) {
@@ -172,7 +181,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     field.distance_m.set_nodata(k_nodata);
     progress.end();
     progress.begin("score " + c.name);
-    Raster<float> score = apply_value_function(field.distance_m, c.value, k_nodata, mask ? &*mask : nullptr, threads);
+    Raster<float> score =
+        apply_value_function(field.distance_m, c.value, k_nodata, mask ? &*mask : nullptr, threads);
     progress.end();
     float max_d = 0.0f;
     for (float d : field.distance_m.cells()) max_d = std::max(max_d, d);
@@ -217,12 +227,15 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     const InputSpec& district_spec = *scenario.find_input(scenario.outputs.districts);
     const std::string id_name = district_spec.id_field.empty() ? "id" : district_spec.id_field;
     const auto numeric_id = d.numeric.find(district_spec.id_field);
-    const bool integer_id = numeric_id != d.numeric.end() &&
-                            std::all_of(numeric_id->second.begin(), numeric_id->second.end(),
-                                        [](double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15; });
+    const bool integer_id =
+        numeric_id != d.numeric.end() &&
+        std::all_of(numeric_id->second.begin(), numeric_id->second.end(), [](double v) {
+          return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15;
+        });
     t.fields = {{id_name, integer_id ? layers::FieldType::integer : layers::FieldType::string},
                 {"name", layers::FieldType::string},
-                {"area_km2", layers::FieldType::real}, {"cells", layers::FieldType::integer}};
+                {"area_km2", layers::FieldType::real},
+                {"cells", layers::FieldType::integer}};
     std::vector<std::vector<ZoneStats>> columns;
     for (const auto& r : results) {
       t.fields.push_back({r.spec->name + "_mean_distance_m", layers::FieldType::real});
@@ -235,12 +248,16 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     t.fields.push_back({"suitability_max", layers::FieldType::real});
     const auto suit_stats = zonal_stats(zones, zone_count, suitability);
     const auto cell_counts = zonal_stats(zones, zone_count, results.front().distance);
-    auto round_to = [](double v, double unit) { return std::isfinite(v) ? std::round(v / unit) * unit : v; };
+    auto round_to = [](double v, double unit) {
+      return std::isfinite(v) ? std::round(v / unit) * unit : v;
+    };
     constexpr double nan = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t i = 0; i < d.size(); ++i) {
       std::vector<layers::FieldValue> row;
-      if (integer_id) row.emplace_back(static_cast<std::int64_t>(numeric_id->second[i]));
-      else row.emplace_back(d.ids[i]);
+      if (integer_id)
+        row.emplace_back(static_cast<std::int64_t>(numeric_id->second[i]));
+      else
+        row.emplace_back(d.ids[i]);
       row.emplace_back(d.names[i]);
       row.emplace_back(round_to(boost::geometry::area(d.polygons[i]) / 1e6, 1e-6));
       row.emplace_back(static_cast<std::int64_t>(cell_counts[i].count));
@@ -263,7 +280,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   layers::remove_stale_temporaries(out_dir);
   nlohmann::json outputs = nlohmann::json::array();
   auto record = [&](const fs::path& p, const std::string& kind) {
-    outputs.push_back({{"file", p.filename().string()}, {"kind", kind}, {"sha256", layers::sha256_file(p)}});
+    outputs.push_back(
+        {{"file", p.filename().string()}, {"kind", kind}, {"sha256", layers::sha256_file(p)}});
   };
   layers::GeoTiffOptions cog;
   cog.nodata = k_nodata;
@@ -275,30 +293,44 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       const fs::path file = out_dir / (c.output + ".tif");
       layers::GeoTiffOptions o = cog;
       o.overview_resampling = "NEAREST";  // the id band must not be averaged
-      layers::write_geotiff(file, grid,
-                        {{r.distance.cells(), "distance to nearest " + c.layer, "m",
-                          {{"formula", "Euclidean distance from the cell centre to the nearest feature of '" + c.layer + "'"}}},
-                         {r.nearest_fid.cells(), "nearest " + c.layer + " feature id (FID)", "",
-                          {{"source", layer_of(inputs, c.layer).source}}}},
-                        o);
+      layers::write_geotiff(
+          file, grid,
+          {{r.distance.cells(),
+            "distance to nearest " + c.layer,
+            "m",
+            {{"formula", "Euclidean distance from the cell centre to the nearest feature of '" +
+                             c.layer + "'"}}},
+           {r.nearest_fid.cells(),
+            "nearest " + c.layer + " feature id (FID)",
+            "",
+            {{"source", layer_of(inputs, c.layer).source}}}},
+          o);
       record(file, "raster");
       if (scenario.outputs.qml) {
         const double top = std::max(1.0, std::ceil(r.max_distance / 100.0) * 100.0);
-        layers::write_text_atomic(out_dir / (c.output + ".qml"),
-                                  layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, true, 0), 0));
+        layers::write_text_atomic(
+            out_dir / (c.output + ".qml"),
+            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, true, 0), 0));
         record(out_dir / (c.output + ".qml"), "style");
       }
     }
     if (scenario.outputs.cog && results.size() > 1) {
       const fs::path file = out_dir / (c.name + "_score.tif");
-      layers::write_geotiff(file, grid,
-                        {{r.score.cells(), c.name + " score (0..1)", "",
-                          {{"value_function", "linear: " + format_number(c.value.s0, 3) + " at " + format_number(c.value.x0, 1) +
-                                                  " m, " + format_number(c.value.s1, 3) + " at " + format_number(c.value.x1, 1) + " m"}}}},
-                        cog);
+      layers::write_geotiff(
+          file, grid,
+          {{r.score.cells(),
+            c.name + " score (0..1)",
+            "",
+            {{"value_function", "linear: " + format_number(c.value.s0, 3) + " at " +
+                                    format_number(c.value.x0, 1) + " m, " +
+                                    format_number(c.value.s1, 3) + " at " +
+                                    format_number(c.value.x1, 1) + " m"}}}},
+          cog);
       record(file, "raster");
       if (scenario.outputs.qml) {
-        layers::write_text_atomic(out_dir / (c.name + "_score.qml"), layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+        layers::write_text_atomic(
+            out_dir / (c.name + "_score.qml"),
+            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
         record(out_dir / (c.name + "_score.qml"), "style");
       }
     }
@@ -308,10 +340,13 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     for (const auto& r : results)
       formula += " " + r.spec->name + " x " + format_number(r.spec->weight / weight_sum, 4);
     const fs::path file = out_dir / "suitability.tif";
-    layers::write_geotiff(file, grid, {{suitability.cells(), "suitability (0..1)", "", {{"formula", formula}}}}, cog);
+    layers::write_geotiff(
+        file, grid, {{suitability.cells(), "suitability (0..1)", "", {{"formula", formula}}}}, cog);
     record(file, "raster");
     if (scenario.outputs.qml) {
-      layers::write_text_atomic(out_dir / "suitability.qml", layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+      layers::write_text_atomic(
+          out_dir / "suitability.qml",
+          layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
       record(out_dir / "suitability.qml", "style");
     }
   }
@@ -329,20 +364,33 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   nlohmann::json manifest;
   manifest["standort_version"] = STANDORT_VERSION;
   const auto versions = layers::library_versions();
-  manifest["libraries"] = {{"gdal", versions.gdal}, {"proj", versions.proj}, {"geos", versions.geos},
-                           {"boost", std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000) +
-                                         "." + std::to_string(BOOST_VERSION % 100)}};
-  manifest["scenario"] = {{"name", scenario.name}, {"file", scenario.file.string()},
-                          {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
-  manifest["grid"] = {{"crs", grid.crs()}, {"cell_size_m", grid.cell_size()}, {"cols", grid.cols()}, {"rows", grid.rows()},
+  manifest["libraries"] = {{"gdal", versions.gdal},
+                           {"proj", versions.proj},
+                           {"geos", versions.geos},
+                           {"boost", std::to_string(BOOST_VERSION / 100000) + "." +
+                                         std::to_string(BOOST_VERSION / 100 % 1000) + "." +
+                                         std::to_string(BOOST_VERSION % 100)}};
+  manifest["scenario"] = {
+      {"name", scenario.name},
+      {"file", scenario.file.string()},
+      {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
+  manifest["grid"] = {{"crs", grid.crs()},
+                      {"cell_size_m", grid.cell_size()},
+                      {"cols", grid.cols()},
+                      {"rows", grid.rows()},
                       {"extent", {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}}};
   manifest["inputs"] = nlohmann::json::object();
   for (const InputSpec& spec : scenario.inputs) {
     const auto& report = inputs.reports.at(spec.name);
-    manifest["inputs"][spec.name] = {{"path", spec.path.string()}, {"layer", report.layer}, {"driver", report.driver},
-                                     {"source_crs", report.source_crs}, {"features", report.features},
-                                     {"repaired", report.repaired}, {"warnings", report.warnings.size()},
-                                     {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
+    manifest["inputs"][spec.name] = {
+        {"path", spec.path.string()},
+        {"layer", report.layer},
+        {"driver", report.driver},
+        {"source_crs", report.source_crs},
+        {"features", report.features},
+        {"repaired", report.repaired},
+        {"warnings", report.warnings.size()},
+        {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
   }
   manifest["warnings"] = warnings;
   manifest["warning_count"] = warnings.size();

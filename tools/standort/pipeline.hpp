@@ -14,7 +14,8 @@
 
 namespace standort::cli {
 
-/// Ends a progress line left open by a step that threw, so the error message starts on its own line.
+/// Ends a progress line left open by a step that threw, so the error message starts on its own
+/// line.
 void close_progress_line();
 
 /// Step-by-step progress on stderr (unless quiet) and the timings that go into the manifest.
@@ -38,7 +39,8 @@ struct LoadedInputs {
   std::map<std::string, layers::ReadReport> reports;
 };
 
-/// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is missing.
+/// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is
+/// missing.
 std::filesystem::path default_scenario();
 
 /// Reads and validates every input of the scenario, reprojected to the working CRS.
@@ -51,6 +53,7 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs);
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
 
 /// Runs the whole scenario and writes outputs to `out_dir`; manifest.json last.
-void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads, Progress& progress);
+void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads,
+                  Progress& progress);
 
 }  // namespace standort::cli

@@ -14,14 +14,15 @@
 namespace standort {
 
 struct DistanceOptions {
-  int threads = 0;           ///< 0 = all hardware threads
+  int threads = 0;            ///< 0 = all hardware threads
   bool nearest_index = true;  ///< also fill the nearest-point index raster
 };
 
 template <class T>
 struct DistanceField {
-  Raster<T> distance_m;                ///< distance from the cell centre to the nearest point
-  Raster<std::int32_t> nearest_index;  ///< index into the input span of that point (empty when not asked for)
+  Raster<T> distance_m;  ///< distance from the cell centre to the nearest point
+  Raster<std::int32_t>
+      nearest_index;  ///< index into the input span of that point (empty when not asked for)
 };
 
 /// Throws InputError when `points` is empty or holds non-finite coordinates.
@@ -31,7 +32,8 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
 
 extern template DistanceField<float> distance_to_points<float>(const Grid&, std::span<const Point>,
                                                                const DistanceOptions&);
-extern template DistanceField<double> distance_to_points<double>(const Grid&, std::span<const Point>,
+extern template DistanceField<double> distance_to_points<double>(const Grid&,
+                                                                 std::span<const Point>,
                                                                  const DistanceOptions&);
 
 }  // namespace standort

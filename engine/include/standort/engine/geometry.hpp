@@ -2,10 +2,10 @@
 // plus the feature set that the layers library hands to the engine after ingest.
 #pragma once
 
+#include <boost/geometry/geometries/box.hpp>
 #include <boost/geometry/geometries/multi_polygon.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
-#include <boost/geometry/geometries/box.hpp>
 
 #include <cstdint>
 #include <map>
@@ -31,7 +31,9 @@ struct Extent {
   bool empty() const { return !(xmax > xmin && ymax > ymin); }
   void expand(double x, double y);
   void expand(const Extent& other);
-  Extent buffered(double margin) const { return {xmin - margin, ymin - margin, xmax + margin, ymax + margin}; }
+  Extent buffered(double margin) const {
+    return {xmin - margin, ymin - margin, xmax + margin, ymax + margin};
+  }
 };
 
 enum class GeometryKind { point, polygon };

@@ -1,5 +1,6 @@
 // Grid: the georeferencing of a raster (north-up, square cells) and nothing else.
-// Cell counts are std::int64_t with checked multiplication; snapping is outward, like gdalwarp -tap.
+// Cell counts are std::int64_t with checked multiplication; snapping is outward, like gdalwarp
+// -tap.
 #pragma once
 
 #include "standort/engine/geometry.hpp"
@@ -32,8 +33,12 @@ class Grid {
   Extent extent() const { return {xmin(), ymin(), xmax(), ymax()}; }
 
   /// Coordinates of a cell centre.
-  double x(std::int64_t col) const { return m_xmin + (static_cast<double>(col) + 0.5) * m_cell_size; }
-  double y(std::int64_t row) const { return m_ymax - (static_cast<double>(row) + 0.5) * m_cell_size; }
+  double x(std::int64_t col) const {
+    return m_xmin + (static_cast<double>(col) + 0.5) * m_cell_size;
+  }
+  double y(std::int64_t row) const {
+    return m_ymax - (static_cast<double>(row) + 0.5) * m_cell_size;
+  }
   /// Column / row containing a coordinate (may lie outside [0, cols) / [0, rows)).
   std::int64_t col(double x) const;
   std::int64_t row(double y) const;

@@ -24,7 +24,8 @@ template <class Body>
 void parallel_for_blocks(std::int64_t count, int threads, Body&& body) {
   threads = resolve_threads(threads);
   if (count <= 0) return;
-  const std::int64_t block = std::max<std::int64_t>(1, std::min<std::int64_t>(64, count / (threads * 4) + 1));
+  const std::int64_t block =
+      std::max<std::int64_t>(1, std::min<std::int64_t>(64, count / (threads * 4) + 1));
   if (threads == 1 || count <= block) {
     body(std::int64_t{0}, count);
     return;

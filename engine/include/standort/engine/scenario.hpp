@@ -14,52 +14,52 @@
 namespace standort {
 
 struct InputSpec {
-  std::string name;                  ///< key under [inputs]
-  std::filesystem::path path;        ///< resolved against the scenario's folder
-  std::string layer;                 ///< layer inside a multi-layer source; empty = the only one
+  std::string name;            ///< key under [inputs]
+  std::filesystem::path path;  ///< resolved against the scenario's folder
+  std::string layer;           ///< layer inside a multi-layer source; empty = the only one
   std::optional<GeometryKind> geometry;
   std::string id_field;
   std::string name_field;
-  std::string assume_crs;            ///< CRS to use when the source declares none
-  std::string x_field;               ///< CSV: column with x / longitude
-  std::string y_field;               ///< CSV: column with y / latitude
-  std::string encoding;              ///< Shapefile DBF encoding override, e.g. "CP1252"
-  bool repair = false;               ///< repair invalid polygons with GEOS make-valid
-  int line = 0;                      ///< line of the [inputs.NAME] table in the scenario
+  std::string assume_crs;  ///< CRS to use when the source declares none
+  std::string x_field;     ///< CSV: column with x / longitude
+  std::string y_field;     ///< CSV: column with y / latitude
+  std::string encoding;    ///< Shapefile DBF encoding override, e.g. "CP1252"
+  bool repair = false;     ///< repair invalid polygons with GEOS make-valid
+  int line = 0;            ///< line of the [inputs.NAME] table in the scenario
 };
 
 struct GridSpec {
   std::string crs = "EPSG:25832";
   double cell_size_m = 10.0;
-  std::string extent_from;           ///< input name whose extent defines the grid
-  std::optional<Extent> extent;      ///< explicit extent in the working CRS
-  double buffer_m = 0.0;             ///< margin added around extent_from
-  std::string mask;                  ///< input name: cells outside its polygons are nodata in scores
+  std::string extent_from;       ///< input name whose extent defines the grid
+  std::optional<Extent> extent;  ///< explicit extent in the working CRS
+  double buffer_m = 0.0;         ///< margin added around extent_from
+  std::string mask;              ///< input name: cells outside its polygons are nodata in scores
 };
 
 enum class CriterionKind { distance };
 
 struct CriterionSpec {
-  std::string name;                  ///< key under [criteria]
+  std::string name;  ///< key under [criteria]
   CriterionKind kind = CriterionKind::distance;
-  std::string layer;                 ///< input the indicator is computed from
+  std::string layer;  ///< input the indicator is computed from
   double weight = 1.0;
   LinearValue value;
-  std::string output;                ///< file stem of the indicator raster
+  std::string output;  ///< file stem of the indicator raster
   std::string description;
   int line = 0;
 };
 
 struct OutputSpec {
-  std::filesystem::path folder;      ///< resolved against the current directory
-  std::string districts;             ///< input name summarised per district
+  std::filesystem::path folder;  ///< resolved against the current directory
+  std::string districts;         ///< input name summarised per district
   bool cog = true;
   bool geojson = true;
   bool qml = true;
 };
 
 struct Scenario {
-  std::filesystem::path file;        ///< absolute path of the scenario file ("" for a string)
+  std::filesystem::path file;  ///< absolute path of the scenario file ("" for a string)
   std::string name;
   std::string description;
   GridSpec grid;

@@ -15,7 +15,7 @@ namespace standort::layers {
 struct ReadReport {
   std::string driver;
   std::string layer;
-  std::string source_crs;   ///< e.g. "EPSG:4326 (WGS 84)"
+  std::string source_crs;  ///< e.g. "EPSG:4326 (WGS 84)"
   std::int64_t features = 0;
   std::int64_t repaired = 0;
   std::vector<std::string> warnings;

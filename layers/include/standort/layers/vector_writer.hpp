@@ -17,13 +17,13 @@ enum class FieldType { integer, real, string };
 using FieldValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 struct VectorTable {
-  std::string name;                 ///< layer name
-  std::string crs;                  ///< CRS of the geometries, e.g. "EPSG:25832"
+  std::string name;  ///< layer name
+  std::string crs;   ///< CRS of the geometries, e.g. "EPSG:25832"
   GeometryKind kind = GeometryKind::polygon;
   std::vector<std::pair<std::string, FieldType>> fields;
-  std::vector<Point> points;        ///< for point tables
-  std::vector<MultiPolygon> polygons;  ///< for polygon tables
-  std::vector<std::vector<FieldValue>> rows;  ///< one value per field; NaN doubles become null
+  std::vector<Point> points;                    ///< for point tables
+  std::vector<MultiPolygon> polygons;           ///< for polygon tables
+  std::vector<std::vector<FieldValue>> rows;    ///< one value per field; NaN doubles become null
   std::map<std::string, std::string> metadata;  ///< layer metadata items
 };
 
