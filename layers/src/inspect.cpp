@@ -1,5 +1,6 @@
 #include "standort/layers/inspect.hpp"
 
+#include "gdal_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 #include "standort/layers/vector_reader.hpp"
@@ -12,11 +13,6 @@
 
 namespace standort::layers {
 namespace {
-
-struct DatasetCloser {
-  void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
 
 std::string crs_name(const OGRSpatialReference* srs) {
   if (!srs) return "";

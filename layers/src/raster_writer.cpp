@@ -1,5 +1,6 @@
 #include "standort/layers/raster_writer.hpp"
 
+#include "gdal_handles.hpp"
 #include "standort/engine/parallel.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
@@ -14,15 +15,6 @@
 #include <stdexcept>
 
 namespace standort::layers {
-namespace {
-
-struct DatasetCloser {
-  void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-
-}  // namespace
-
 void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                    const std::vector<BandOut>& bands, const GeoTiffOptions& options) {
   init_gdal();

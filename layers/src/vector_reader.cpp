@@ -1,5 +1,6 @@
 #include "standort/layers/vector_reader.hpp"
 
+#include "gdal_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 
@@ -18,21 +19,6 @@
 
 namespace standort::layers {
 namespace {
-
-struct DatasetCloser {
-  void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-struct FeatureDeleter {
-  void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
-};
-using FeaturePtr = std::unique_ptr<OGRFeature, FeatureDeleter>;
-struct TransformDeleter {
-  void operator()(OGRCoordinateTransformation* t) const {
-    OGRCoordinateTransformation::DestroyCT(t);
-  }
-};
-using TransformPtr = std::unique_ptr<OGRCoordinateTransformation, TransformDeleter>;
 
 // GEOS context plus the geometries made in it, freed together.
 class GeosContext {

@@ -1,5 +1,6 @@
 #include "standort/layers/vector_writer.hpp"
 
+#include "gdal_handles.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
 
@@ -14,14 +15,6 @@
 
 namespace standort::layers {
 namespace {
-
-struct DatasetCloser {
-  void operator()(GDALDataset* ds) const { GDALClose(ds); }
-};
-using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
-struct FeatureDeleter {
-  void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }
-};
 
 std::unique_ptr<OGRGeometry> to_ogr(const VectorTable& t, std::size_t i) {
   if (t.kind == GeometryKind::point)
@@ -67,7 +60,7 @@ void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_optio
   if (t.rows.size() != count) fail("row count differs from geometry count");
   const bool transaction = ds.StartTransaction() == OGRERR_NONE;
   for (std::size_t i = 0; i < count; ++i) {
-    std::unique_ptr<OGRFeature, FeatureDeleter> f(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+    FeaturePtr f(OGRFeature::CreateFeature(layer->GetLayerDefn()));
     for (std::size_t j = 0; j < t.fields.size(); ++j) {
       const int index = static_cast<int>(j);
       const FieldValue& v = t.rows[i].at(j);
