@@ -4,6 +4,7 @@
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 #include "standort/layers/vector_reader.hpp"
+#include "text.hpp"
 
 #include <cpl_string.h>
 #include <gdal_priv.h>
@@ -59,7 +60,7 @@ nlohmann::json describe_raster(GDALDataset& ds) {
 nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec,
                               const std::string& target_crs) {
   nlohmann::json j;
-  j["name"] = layer.GetName();
+  j["name"] = sanitize_utf8(layer.GetName());
   j["geometry_type"] = OGRGeometryTypeToName(layer.GetGeomType());
   j["features"] = layer.GetFeatureCount(TRUE);
   j["crs"] = crs_name(layer.GetSpatialRef());
@@ -70,8 +71,8 @@ nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec,
   OGRFeatureDefn* defn = layer.GetLayerDefn();
   for (int i = 0; i < defn->GetFieldCount(); ++i) {
     OGRFieldDefn* f = defn->GetFieldDefn(i);
-    j["fields"].push_back(
-        {{"name", f->GetNameRef()}, {"type", OGRFieldDefn::GetFieldTypeName(f->GetType())}});
+    j["fields"].push_back({{"name", sanitize_utf8(f->GetNameRef())},
+                           {"type", OGRFieldDefn::GetFieldTypeName(f->GetType())}});
   }
   InputSpec one = spec;
   one.layer = layer.GetName();
@@ -79,8 +80,8 @@ nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec,
   j["warnings"] = nlohmann::json::array();
   try {
     LayerRead read = read_layer_collect(one, target_crs);
-    for (const auto& p : read.problems) j["problems"].push_back(p);
-    for (const auto& w : read.report.warnings) j["warnings"].push_back(w);
+    for (const auto& p : read.problems) j["problems"].push_back(sanitize_utf8(p));
+    for (const auto& w : read.report.warnings) j["warnings"].push_back(sanitize_utf8(w));
     if (read.features.size() > 0) {
       const Extent e = read.features.extent();
       j["extent_working_crs"] = {e.xmin, e.ymin, e.xmax, e.ymax};
@@ -88,7 +89,7 @@ nlohmann::json describe_layer(OGRLayer& layer, const InputSpec& spec,
     }
     j["usable_features"] = read.features.size();
   } catch (const InputError& e) {
-    j["problems"].push_back(e.what());
+    j["problems"].push_back(sanitize_utf8(e.what()));
     j["usable_features"] = 0;
   }
   return j;

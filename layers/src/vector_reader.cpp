@@ -3,6 +3,7 @@
 #include "gdal_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
+#include "text.hpp"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -58,38 +59,6 @@ std::string geos_invalid_reason(const OGRGeometry& geom, const GeosContext& geos
   if (location) GEOSGeom_destroy_r(geos.get(), location);
   GEOSGeom_destroy_r(geos.get(), g);
   return out;
-}
-
-bool valid_utf8(const char* s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  while (*p) {
-    int extra = 0;
-    std::uint32_t cp = 0;
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    if ((*p & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = *p & 0x1F;
-    } else if ((*p & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = *p & 0x0F;
-    } else if ((*p & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = *p & 0x07;
-    } else
-      return false;
-    ++p;
-    for (int i = 0; i < extra; ++i, ++p) {
-      if ((*p & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (*p & 0x3F);
-    }
-    if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-  }
-  return true;
 }
 
 std::string srs_label(const OGRSpatialReference& srs) {
@@ -285,6 +254,14 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   const int id_index = require_field(defn, spec.id_field, where, input_key + " id_field");
   int name_index = require_field(defn, spec.name_field, where, input_key + " name_field");
   if (name_index < 0) name_index = defn->GetFieldIndex("name");
+  for (int i = 0; i < defn->GetFieldCount(); ++i) {
+    if (!valid_utf8(defn->GetFieldDefn(i)->GetNameRef()))
+      throw InputError(
+          where + ": field name '" + sanitize_utf8(defn->GetFieldDefn(i)->GetNameRef()) +
+          "' is not valid UTF-8; the file is probably in another encoding (e.g. CP1252): "
+          "convert it to UTF-8, or for a Shapefile set " +
+          input_key + " encoding = \"CP1252\"");
+  }
   std::vector<int> numeric_fields;
   std::vector<int> string_fields;
   for (int i = 0; i < defn->GetFieldCount(); ++i) {

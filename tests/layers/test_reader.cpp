@@ -151,6 +151,19 @@ TEST_CASE("the real POI CSV loads with coordinate columns and an assumed CRS", "
   CHECK(report.driver == "CSV");
 }
 
+TEST_CASE("text in another encoding is an error, never passed on as invalid UTF-8",
+          "[reader][bochum]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  // CP1252 CSV with a field named "Maße": the field name itself is not UTF-8.
+  InputSpec csv = spec_for(data / "raw" / "bochum_sports_facilities.csv");
+  csv.x_field = "x";
+  csv.y_field = "y";
+  csv.assume_crs = "EPSG:25832";
+  const std::string msg = error_of(csv);
+  CHECK_THAT(msg, Contains("is not valid UTF-8"));
+  CHECK_THAT(msg, Contains("CP1252"));
+}
+
 TEST_CASE("lon/lat sources in every axis convention land at the same EPSG:25832 coordinates",
           "[reader][crs]") {
   standort::test::TempDir dir;

@@ -253,6 +253,16 @@ TEST_CASE("official districts from the shared data run end to end", "[cli][bochu
   CHECK(found);
 }
 
+TEST_CASE("info reports a CP1252 file without writing invalid UTF-8", "[cli][bochum]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  const Result r = run("info --json " + (data / "raw" / "bochum_sports_facilities.csv").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.output);  // throws on invalid UTF-8
+  REQUIRE(j["layers"].size() == 1);
+  CHECK(j["layers"][0]["problems"].size() == 1);
+}
+
 TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
   standort::test::TempDir dir;
   write_file(dir / "huge.toml",

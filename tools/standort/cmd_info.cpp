@@ -80,7 +80,8 @@ Action register_info(CLI::App& app, const GlobalOptions&) {
   app.add_flag("--json", opt->json, "Machine-readable output");
   return [opt]() {
     InputSpec spec;
-    spec.name = "info";
+    spec.name =
+        "NAME";  // hints read "[inputs.NAME] ..."; the matching info options are --x-field etc.
     spec.path = opt->path;
     spec.layer = opt->layer;
     spec.assume_crs = opt->assume_crs;
