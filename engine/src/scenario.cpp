@@ -197,6 +197,59 @@ LinearValue parse_value(Section& parent, const toml::node* node, const std::stri
   return f;
 }
 
+void parse_density(Section& s, DensitySpec& d) {
+  if (const auto k = s.string("kernel")) {
+    const std::vector<std::string> names{"quartic",   "triangular",   "uniform",
+                                         "triweight", "epanechnikov", "gaussian"};
+    if (std::find(names.begin(), names.end(), *k) == names.end())
+      s.fail(s.get("kernel"), "kernel \"" + *k + "\" is unknown" + did_you_mean(*k, names));
+    d.kernel = parse_kernel(*k, s.where());
+  }
+  if (const auto r = s.number("radius_m")) {
+    if (*r <= 0.0) s.fail(s.get("radius_m"), "radius_m must be positive metres");
+    d.radius_m = *r;
+  }
+  d.radius_field = s.string("radius_field").value_or("");
+  d.weight_field = s.string("weight_field").value_or("");
+  if (const auto rule = s.string("bandwidth")) {
+    if (*rule == "silverman")
+      d.rule = BandwidthRule::silverman;
+    else if (*rule == "scott")
+      d.rule = BandwidthRule::scott;
+    else
+      s.fail(s.get("bandwidth"), "bandwidth \"" + *rule + "\" is unknown" +
+                                     did_you_mean(*rule, {"silverman", "scott"}));
+  }
+  const int given = (d.radius_m > 0.0) + !d.radius_field.empty() + (d.rule != BandwidthRule::none);
+  if (given > 1) s.fail(s.get("radius_m"), "give one of radius_m, radius_field or bandwidth");
+  if (given == 0) d.rule = BandwidthRule::silverman;
+  if (const auto decay = s.number("decay")) {
+    if (d.kernel != Kernel::triangular)
+      s.fail(s.get("decay"), "decay applies to the triangular kernel only");
+    if (*decay < -1.0 || *decay > 1.0) s.fail(s.get("decay"), "decay must lie between -1 and 1");
+    d.decay = *decay;
+  }
+  if (const auto scale = s.string("output_values")) {
+    const std::vector<std::string> names{"raw", "scaled", "density_per_m2", "density_per_km2"};
+    if (*scale == "raw")
+      d.scale = DensityScale::raw;
+    else if (*scale == "scaled")
+      d.scale = DensityScale::qgis_scaled;
+    else if (*scale == "density_per_m2")
+      d.per_km2 = false;
+    else if (*scale != "density_per_km2")
+      s.fail(s.get("output_values"),
+             "output_values \"" + *scale + "\" is unknown" + did_you_mean(*scale, names));
+    if (d.kernel == Kernel::gaussian && d.scale == DensityScale::qgis_scaled)
+      s.fail(s.get("output_values"),
+             "QGIS has no Gaussian kernel, so \"scaled\" is undefined for it; use \"raw\" or "
+             "\"density_per_km2\"");
+  }
+  if (d.kernel == Kernel::triangular && d.scale == DensityScale::density && d.decay <= -0.5)
+    s.fail(s.get("decay"),
+           "a triangular kernel with decay <= -0.5 is not a density; use output_values = \"raw\"");
+}
+
 }  // namespace
 
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
@@ -336,9 +389,16 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       c.name = name;
       c.line = s.line();
       const std::string kind = s.string("kind").value_or("distance");
-      if (kind != "distance")
-        s.fail(s.get("kind"), "kind \"" + kind + "\" is not available; use \"distance\"" +
-                                  did_you_mean(kind, {"distance"}));
+      if (kind == "distance") {
+        c.kind = CriterionKind::distance;
+      } else if (kind == "density") {
+        c.kind = CriterionKind::density;
+        parse_density(s, c.density);
+      } else {
+        s.fail(s.get("kind"), "kind \"" + kind +
+                                  "\" is not available; use \"distance\" or \"density\"" +
+                                  did_you_mean(kind, {"distance", "density"}));
+      }
       c.layer = s.string("layer").value_or("");
       if (c.layer.empty())
         s.fail(&node, "needs layer = \"INPUT\" (the input the indicator is computed from)");

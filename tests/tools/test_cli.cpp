@@ -90,13 +90,19 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const Result result = run("run -q -o " + out.string());
   INFO(result.output);
   REQUIRE(result.code == 0);
-  for (const char* f : {"campus_distance.tif", "campus_distance.qml", "suitability.tif",
-                        "suitability.qml", "districts.geojson", "districts.qml", "manifest.json"})
+  // Three indicators (campus distance, business density, junction distance), a score per
+  // criterion, the suitability, the districts, a style beside each, and the manifest.
+  for (const char* f : {"campus_distance.tif", "business_density.tif", "junction_distance.tif",
+                        "campus_proximity_score.tif", "business_density_score.tif",
+                        "motorway_access_score.tif", "suitability.tif", "districts.geojson"}) {
     CHECK(std::filesystem::exists(out / f));
-  CHECK(file_count(out) == 7);
+    CHECK(std::filesystem::exists(out / (std::filesystem::path(f).stem().string() + ".qml")));
+  }
+  CHECK(std::filesystem::exists(out / "manifest.json"));
+  CHECK(file_count(out) == 17);
 
   GDALAllRegister();
-  for (const char* name : {"campus_distance.tif", "suitability.tif"}) {
+  for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
     INFO(name);
     std::unique_ptr<GDALDataset> ds(
         GDALDataset::Open((out / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
@@ -122,8 +128,8 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
   std::unique_ptr<GDALDataset> dist(
       GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-  std::unique_ptr<GDALDataset> suit(
-      GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> suit(GDALDataset::Open((out / "campus_proximity_score.tif").c_str(),
+                                                      GDAL_OF_RASTER | GDAL_OF_READONLY));
   REQUIRE(dist->GetRasterCount() == 2);
   double gt[6];
   dist->GetGeoTransform(gt);
@@ -185,7 +191,16 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
 
   const auto manifest = nlohmann::json::parse(read_all(out / "manifest.json"));
   CHECK(manifest["inputs"]["campuses"]["sha256"].get<std::string>().size() == 64);
-  CHECK(manifest["outputs"].size() == 6);
+  CHECK(manifest["outputs"].size() == 16);
+
+  // The heatmap band says what it is.
+  std::unique_ptr<GDALDataset> heat(
+      GDALDataset::Open((out / "business_density.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(heat);
+  GDALRasterBand* hb = heat->GetRasterBand(1);
+  CHECK(std::string(hb->GetUnitType()) == "employees per km2");
+  CHECK_THAT(std::string(hb->GetDescription()), Contains("quartic, radius 1000.0 m"));
+  CHECK(std::string(hb->GetMetadataItem("weights")) == "field 'employees'");
   CHECK(manifest["grid"]["crs"] == "EPSG:25832");
   CHECK(manifest["libraries"]["gdal"].get<std::string>().rfind("3.", 0) == 0);
 }
@@ -194,7 +209,8 @@ TEST_CASE("outputs are byte-identical for 1 and 2 threads", "[cli][threads]") {
   standort::test::TempDir dir;
   REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
   REQUIRE(run("run -q --threads 2 -o " + (dir / "b").string()).code == 0);
-  for (const char* f : {"campus_distance.tif", "suitability.tif", "districts.geojson"}) {
+  for (const char* f :
+       {"campus_distance.tif", "business_density.tif", "suitability.tif", "districts.geojson"}) {
     INFO(f);
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
   }

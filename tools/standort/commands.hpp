@@ -21,5 +21,6 @@ Action register_run(CLI::App& app, const GlobalOptions& global);
 Action register_validate(CLI::App& app, const GlobalOptions& global);
 Action register_info(CLI::App& app, const GlobalOptions& global);
 Action register_proximity(CLI::App& app, const GlobalOptions& global);
+Action register_heatmap(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace standort::cli

@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
   add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
       cli::register_proximity);
+  add("heatmap", "Kernel density of weighted points (QGIS Heatmap kernels), as a COG",
+      cli::register_heatmap);
 
   try {
     app.parse(argc, argv);

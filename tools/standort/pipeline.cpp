@@ -1,5 +1,6 @@
 #include "pipeline.hpp"
 
+#include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/engine/parallel.hpp"
@@ -35,6 +36,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 const FeatureSet& layer_of(const LoadedInputs& inputs, const std::string& name) {
   return inputs.layers.at(name);
+}
+
+float max_value(const Raster<float>& r) {
+  float m = 0.0f;
+  for (float v : r.cells())
+    if (!r.is_nodata(v)) m = std::max(m, v);
+  return m;
 }
 
 std::string format_number(double v, int precision) {
@@ -76,6 +84,111 @@ void Progress::end() {
 
 void Progress::note(const std::string& text) const {
   if (!m_quiet) std::cerr << "standort: " << text << "\n";
+}
+
+IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
+                                   const Grid& grid, int threads, Progress& progress) {
+  progress.begin("distance to " + c.layer);
+  DistanceField<float> field = distance_to_points<float>(grid, source.points, {threads});
+  IndicatorRaster r;
+  r.nearest_fid = Raster<float>(grid, k_nodata, k_nodata);
+  auto nearest = field.nearest_index.cells();
+  auto fid_cells = r.nearest_fid.cells();
+  for (std::size_t i = 0; i < nearest.size(); ++i)
+    fid_cells[i] = static_cast<float>(source.fids[static_cast<std::size_t>(nearest[i])]);
+  r.values = std::move(field.distance_m);
+  r.values.set_nodata(k_nodata);
+  r.description = "distance to nearest " + c.layer;
+  r.unit = "m";
+  r.stat_name = c.name + "_mean_distance_m";
+  r.metadata["formula"] =
+      "Euclidean distance from the cell centre to the nearest feature of '" + c.layer + "'";
+  progress.end();
+  return r;
+}
+
+// Per-feature values of a numeric field, or an error naming the first unusable feature.
+static std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
+                                        const CriterionSpec& c, const std::string& key) {
+  const auto it = fs.numeric.find(field);
+  if (it == fs.numeric.end()) {
+    std::vector<std::string> names;
+    for (const auto& [name, values] : fs.numeric) names.push_back(name);
+    const std::string best = closest_match(field, names);
+    throw InputError(fs.source + ": [criteria." + c.name + "] " + key + " = \"" + field +
+                     "\" is not a numeric field of input '" + c.layer + "'" +
+                     (best.empty() ? "" : "; did you mean '" + best + "'?"));
+  }
+  for (std::size_t i = 0; i < it->second.size(); ++i)
+    if (!std::isfinite(it->second[i]))
+      throw InputError(fs.source + ": " + fs.label(i) + ": field '" + field + "' (" + key +
+                       " of [criteria." + c.name +
+                       "]) is empty or not a number; fill it in or remove the feature");
+  return it->second;
+}
+
+IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& source,
+                                  const Grid& grid, int threads, Progress& progress) {
+  const DensitySpec& d = c.density;
+  const std::vector<double> weights = d.weight_field.empty()
+                                          ? std::vector<double>{}
+                                          : field_values(source, d.weight_field, c, "weight_field");
+  const std::vector<double> radii = d.radius_field.empty()
+                                        ? std::vector<double>{}
+                                        : field_values(source, d.radius_field, c, "radius_field");
+  for (std::size_t i = 0; i < radii.size(); ++i)
+    if (!(radii[i] > 0.0))
+      throw InputError(source.source + ": " + source.label(i) + ": radius field '" +
+                       d.radius_field + "' must be positive metres, got " +
+                       std::to_string(radii[i]));
+  DensityOptions o;
+  o.kernel = d.kernel;
+  o.decay = d.decay;
+  o.scale = d.scale;
+  o.threads = threads;
+  std::string radius_note;
+  if (d.rule != BandwidthRule::none) {
+    const double h = bandwidth_m(d.rule, source.points, weights);
+    o.radius_m = d.kernel == Kernel::gaussian ? 4.0 * h : h;
+    radius_note = format_number(o.radius_m, 1) + " m by " +
+                  (d.rule == BandwidthRule::silverman ? "Silverman's" : "Scott's") + " rule" +
+                  (d.kernel == Kernel::gaussian ? " (sigma " + format_number(h, 1) + " m)" : "");
+  } else if (!d.radius_field.empty()) {
+    radius_note = "per feature from field '" + d.radius_field + "'";
+  } else {
+    o.radius_m = d.radius_m;
+    radius_note = format_number(o.radius_m, 1) + " m";
+  }
+  progress.begin("density of " + c.layer);
+  IndicatorRaster r;
+  r.values = kernel_density<float>(grid, source.points, weights, radii, o);
+  const bool km2 = d.scale == DensityScale::density && d.per_km2;
+  if (km2)
+    for (float& v : r.values.cells()) v = static_cast<float>(static_cast<double>(v) * 1e6);
+  r.values.set_nodata(k_nodata);
+  const std::string weight_unit = d.weight_field.empty() ? "features" : d.weight_field;
+  r.unit = d.scale == DensityScale::raw ? ""
+               : d.scale == DensityScale::qgis_scaled
+                   ? ""
+                   : weight_unit + (km2 ? " per km2" : " per m2");
+  r.description = "kernel density of " + c.layer + " (" + kernel_name(d.kernel) + ", radius " +
+                      radius_note + ")";
+  r.stat_name = c.name + "_mean_density";
+  r.metadata["kernel"] = kernel_name(d.kernel);
+  r.metadata["radius"] = radius_note;
+  r.metadata["weights"] =
+      d.weight_field.empty() ? "1 per feature" : "field '" + d.weight_field + "'";
+  r.metadata["output_values"] = d.scale == DensityScale::raw ? "raw (QGIS Raw)"
+                                    : d.scale == DensityScale::qgis_scaled
+                                        ? "scaled (QGIS Scaled constants)"
+                                        : std::string("density, ") + (km2 ? "per km2" : "per m2");
+  r.metadata["formula"] =
+      "sum over features of weight * K(distance / radius) at each cell centre; K = " +
+      kernel_name(d.kernel) +
+      (d.kernel == Kernel::triangular ? " with decay " + format_number(d.decay, 3) : "");
+  r.max_value = max_value(r.values);
+  progress.end();
+  return r;
 }
 
 fs::path default_scenario() {
@@ -163,30 +276,22 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
 
   struct CriterionResult {
     const CriterionSpec* spec;
-    Raster<float> distance;
-    Raster<float> nearest_fid;
+    IndicatorRaster ind;
     Raster<float> score;
-    float max_distance = 0.0f;
   };
   std::vector<CriterionResult> results;
   for (const CriterionSpec& c : scenario.criteria) {
-    const FeatureSet& source = layer_of(inputs, c.layer);
-    progress.begin("distance to " + c.layer);
-    DistanceField<float> field = distance_to_points<float>(grid, source.points, {threads});
-    Raster<float> fid(grid, k_nodata, k_nodata);
-    auto nearest = field.nearest_index.cells();
-    auto fid_cells = fid.cells();
-    for (std::size_t i = 0; i < nearest.size(); ++i)
-      fid_cells[i] = static_cast<float>(source.fids[static_cast<std::size_t>(nearest[i])]);
-    field.distance_m.set_nodata(k_nodata);
-    progress.end();
+    CriterionResult r{
+        &c,
+        c.kind == CriterionKind::distance
+            ? distance_indicator(c, layer_of(inputs, c.layer), grid, threads, progress)
+            : density_indicator(c, layer_of(inputs, c.layer), grid, threads, progress),
+        {}};
     progress.begin("score " + c.name);
-    Raster<float> score =
-        apply_value_function(field.distance_m, c.value, k_nodata, mask ? &*mask : nullptr, threads);
+    r.score =
+        apply_value_function(r.ind.values, c.value, k_nodata, mask ? &*mask : nullptr, threads);
     progress.end();
-    float max_d = 0.0f;
-    for (float d : field.distance_m.cells()) max_d = std::max(max_d, d);
-    results.push_back({&c, std::move(field.distance_m), std::move(fid), std::move(score), max_d});
+    results.push_back(std::move(r));
   }
 
   progress.begin("combine suitability");
@@ -238,16 +343,16 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                 {"cells", layers::FieldType::integer}};
     std::vector<std::vector<ZoneStats>> columns;
     for (const auto& r : results) {
-      t.fields.push_back({r.spec->name + "_mean_distance_m", layers::FieldType::real});
+      t.fields.push_back({r.ind.stat_name, layers::FieldType::real});
       t.fields.push_back({r.spec->name + "_mean_score", layers::FieldType::real});
-      columns.push_back(zonal_stats(zones, zone_count, r.distance));
+      columns.push_back(zonal_stats(zones, zone_count, r.ind.values));
       columns.push_back(zonal_stats(zones, zone_count, r.score));
     }
     t.fields.push_back({"suitability_mean", layers::FieldType::real});
     t.fields.push_back({"suitability_min", layers::FieldType::real});
     t.fields.push_back({"suitability_max", layers::FieldType::real});
     const auto suit_stats = zonal_stats(zones, zone_count, suitability);
-    const auto cell_counts = zonal_stats(zones, zone_count, results.front().distance);
+    const auto cell_counts = zonal_stats(zones, zone_count, results.front().ind.values);
     auto round_to = [](double v, double unit) {
       return std::isfinite(v) ? std::round(v / unit) * unit : v;
     };
@@ -292,25 +397,27 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     if (scenario.outputs.cog) {
       const fs::path file = out_dir / (c.output + ".tif");
       layers::GeoTiffOptions o = cog;
-      o.overview_resampling = "NEAREST";  // the id band must not be averaged
-      layers::write_geotiff(
-          file, grid,
-          {{r.distance.cells(),
-            "distance to nearest " + c.layer,
-            "m",
-            {{"formula", "Euclidean distance from the cell centre to the nearest feature of '" +
-                             c.layer + "'"}}},
-           {r.nearest_fid.cells(),
-            "nearest " + c.layer + " feature id (FID)",
-            "",
-            {{"source", layer_of(inputs, c.layer).source}}}},
-          o);
+      std::vector<layers::BandOut> bands{
+          {r.ind.values.cells(), r.ind.description, r.ind.unit, r.ind.metadata}};
+      if (c.kind == CriterionKind::distance) {
+        o.overview_resampling = "NEAREST";  // the id band must not be averaged
+        bands.push_back({r.ind.nearest_fid.cells(),
+                         "nearest " + c.layer + " feature id (FID)",
+                         "",
+                         {{"source", layer_of(inputs, c.layer).source}}});
+      }
+      layers::write_geotiff(file, grid, bands, o);
       record(file, "raster");
       if (scenario.outputs.qml) {
-        const double top = std::max(1.0, std::ceil(r.max_distance / 100.0) * 100.0);
+        // Distances: near is bright; densities: dense is bright.
+        const bool distance = c.kind == CriterionKind::distance;
+        const double top = distance ? std::max(1.0, std::ceil(r.ind.max_value / 100.0) * 100.0)
+                                    : std::max(1e-12, double(r.ind.max_value));
+        const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
         layers::write_text_atomic(
             out_dir / (c.output + ".qml"),
-            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, true, 0), 0));
+            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, distance, precision),
+                                           precision));
         record(out_dir / (c.output + ".qml"), "style");
       }
     }

@@ -2,6 +2,7 @@
 // grid within the resource limits, compute indicators and scores, write every output.
 #pragma once
 
+#include "standort/engine/raster.hpp"
 #include "standort/engine/scenario.hpp"
 #include "standort/layers/vector_reader.hpp"
 
@@ -38,6 +39,24 @@ struct LoadedInputs {
   std::map<std::string, FeatureSet> layers;
   std::map<std::string, layers::ReadReport> reports;
 };
+
+/// An indicator raster with what describes it in the output's band metadata.
+struct IndicatorRaster {
+  Raster<float> values;       ///< distance in m, or density
+  Raster<float> nearest_fid;  ///< distance indicators only: FID of the nearest feature
+  float max_value = 0.0f;
+  std::string description;  ///< band description
+  std::string unit;
+  std::string stat_name;  ///< district column for the indicator's mean
+  std::map<std::string, std::string> metadata;
+};
+
+/// Distance from every cell to the nearest feature of `source`, with the nearest FID.
+IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
+                                   const Grid& grid, int threads, Progress& progress);
+/// Kernel density of `source` as the criterion's density settings say.
+IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& source,
+                                  const Grid& grid, int threads, Progress& progress);
 
 /// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is
 /// missing.

@@ -2,6 +2,7 @@
 // Parsing (toml++) lives in scenario.cpp only; errors carry file, line and a "did you mean".
 #pragma once
 
+#include "standort/engine/density.hpp"
 #include "standort/engine/geometry.hpp"
 #include "standort/engine/grid.hpp"
 #include "standort/engine/value_function.hpp"
@@ -37,7 +38,18 @@ struct GridSpec {
   std::string mask;              ///< input name: cells outside its polygons are nodata in scores
 };
 
-enum class CriterionKind { distance };
+enum class CriterionKind { distance, density };
+
+struct DensitySpec {
+  Kernel kernel = Kernel::quartic;
+  double radius_m = 0.0;     ///< 0: from radius_field or the bandwidth rule
+  std::string radius_field;  ///< per-feature radius in metres
+  std::string weight_field;  ///< per-feature weight; empty = 1
+  double decay = 0.0;        ///< triangular kernel only
+  DensityScale scale = DensityScale::density;
+  bool per_km2 = true;  ///< density scale: weights per km² instead of per m²
+  BandwidthRule rule = BandwidthRule::none;
+};
 
 struct CriterionSpec {
   std::string name;  ///< key under [criteria]
@@ -45,7 +57,8 @@ struct CriterionSpec {
   std::string layer;  ///< input the indicator is computed from
   double weight = 1.0;
   LinearValue value;
-  std::string output;  ///< file stem of the indicator raster
+  DensitySpec density;  ///< for kind = density
+  std::string output;   ///< file stem of the indicator raster
   std::string description;
   int line = 0;
 };

@@ -1,0 +1,360 @@
+#include "standort/engine/density.hpp"
+
+#include "standort/engine/error.hpp"
+#include "standort/engine/parallel.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace standort {
+namespace {
+
+constexpr double pi = std::numbers::pi;
+constexpr int max_degree = 6;  // triweight: (a - s)^3 with s quadratic in x
+
+struct Source {
+  double x;       // relative to the grid's xmin
+  double y;       // relative to the grid's ymax (negative below it)
+  double weight;  // weight times the kernel's normalising constant for this radius
+  double radius;
+};
+
+bool is_polynomial(Kernel k) {
+  return k == Kernel::uniform || k == Kernel::epanechnikov || k == Kernel::quartic ||
+         k == Kernel::triweight;
+}
+
+// Power m of (a - s) in the kernel shape: uniform 0, Epanechnikov 1, quartic 2, triweight 3.
+int shape_power(Kernel k) {
+  switch (k) {
+    case Kernel::uniform:
+      return 0;
+    case Kernel::epanechnikov:
+      return 1;
+    case Kernel::quartic:
+      return 2;
+    case Kernel::triweight:
+      return 3;
+    default:
+      return -1;
+  }
+}
+
+// Normalising constant for a radius h; 1 for raw output.
+double normaliser(Kernel k, double h, double decay, DensityScale scale) {
+  if (scale == DensityScale::raw) return 1.0;
+  const double h2 = h * h;
+  const bool qgis = scale == DensityScale::qgis_scaled;
+  switch (k) {
+    case Kernel::uniform:
+      return 1.0 / (pi * h2);  // QGIS: 2 / (pi h) * 0.5 / h
+    case Kernel::epanechnikov:
+      return 2.0 / (pi * h2);  // QGIS: 8 / (3 pi h^2) * 3 / 4
+    // QGIS multiplies 116 / (5 pi h^2) by 15 / 16; the constant that makes the quartic kernel
+    // integrate to 1 in the plane is 3 / (pi h^2). "qgis_scaled" keeps QGIS's value on purpose.
+    case Kernel::quartic:
+      return qgis ? 116.0 / (5.0 * pi * h2) * (15.0 / 16.0) : 3.0 / (pi * h2);
+    case Kernel::triweight:
+      return 4.0 / (pi * h2);  // QGIS: 128 / (35 pi h^2) * 35 / 32
+    case Kernel::triangular:
+      // QGIS leaves the negative-decay ("coolmap") kernel unscaled.
+      if (qgis && decay < 0.0) return 1.0;
+      return 3.0 / ((1.0 + 2.0 * decay) * pi * h2);
+    case Kernel::gaussian: {
+      const double sigma = h / 4.0;
+      return 1.0 / (2.0 * pi * sigma * sigma * (1.0 - std::exp(-8.0)));
+    }
+  }
+  return 1.0;
+}
+
+double shape(Kernel k, double d, double h, double decay) {
+  if (d > h) return 0.0;
+  const double u = d / h;
+  switch (k) {
+    case Kernel::uniform:
+      return 1.0;
+    case Kernel::epanechnikov:
+      return 1.0 - u * u;
+    case Kernel::quartic:
+      return (1.0 - u * u) * (1.0 - u * u);
+    case Kernel::triweight:
+      return (1.0 - u * u) * (1.0 - u * u) * (1.0 - u * u);
+    case Kernel::triangular:
+      return 1.0 - (1.0 - decay) * u;
+    case Kernel::gaussian:
+      return std::exp(-8.0 * u * u);  // sigma = h / 4
+  }
+  return 0.0;
+}
+
+constexpr std::array<std::array<double, 7>, 7> binomials = [] {
+  std::array<std::array<double, 7>, 7> b{};
+  for (int n = 0; n < 7; ++n) {
+    b[n][0] = 1.0;
+    for (int k = 1; k <= n; ++k) b[n][k] = b[n - 1][k - 1] + (k <= n - 1 ? b[n - 1][k] : 0.0);
+  }
+  return b;
+}();
+
+struct RowScratch {
+  std::vector<double> acc;                  // direct kernels: one row
+  std::vector<std::array<double, 8>> diff;  // polynomial kernels: difference array per column
+};
+
+template <class T>
+void density_rows(const Grid& grid, const std::vector<Source>& sources, double max_radius,
+                  const DensityOptions& o, std::int64_t block_cols, bool nonnegative,
+                  std::int64_t row_begin, std::int64_t row_end, Raster<T>& out) {
+  const double cell = grid.cell_size();
+  const std::int64_t cols = grid.cols();
+  const int m = shape_power(o.kernel);
+  const bool poly = is_polynomial(o.kernel);
+  const int degree = 2 * m;
+  const double block_len = static_cast<double>(block_cols) * cell;
+  RowScratch s;
+  if (poly)
+    s.diff.assign(static_cast<std::size_t>(cols + 1), {});
+  else
+    s.acc.assign(static_cast<std::size_t>(cols), 0.0);
+
+  for (std::int64_t r = row_begin; r < row_end; ++r) {
+    const double yc = -(static_cast<double>(r) + 0.5) * cell;
+    // Sources are sorted by descending y; those within max_radius of this row form one range.
+    auto first = std::lower_bound(sources.begin(), sources.end(), yc + max_radius,
+                                  [](const Source& a, double y) { return a.y > y; });
+    auto last = std::upper_bound(first, sources.end(), yc - max_radius,
+                                 [](double y, const Source& a) { return y > a.y; });
+    if (poly)
+      std::fill(s.diff.begin(), s.diff.end(), std::array<double, 8>{});
+    else
+      std::fill(s.acc.begin(), s.acc.end(), 0.0);
+
+    for (auto it = first; it != last; ++it) {
+      const Source& p = *it;
+      const double dy = yc - p.y;
+      const double h = p.radius;
+      if (std::fabs(dy) > h) continue;
+      const double half = std::sqrt(std::max(0.0, h * h - dy * dy));
+      // Columns whose centre lies within `half` of the point.
+      const double lo = std::ceil((p.x - half) / cell - 0.5);
+      const double hi = std::floor((p.x + half) / cell - 0.5);
+      if (hi < 0.0 || lo > static_cast<double>(cols - 1) || hi < lo) continue;
+      const std::int64_t c0 = std::max<std::int64_t>(0, static_cast<std::int64_t>(lo));
+      const std::int64_t c1 = std::min<std::int64_t>(cols - 1, static_cast<std::int64_t>(hi));
+      if (!poly) {
+        for (std::int64_t c = c0; c <= c1; ++c) {
+          const double dx = (static_cast<double>(c) + 0.5) * cell - p.x;
+          s.acc[static_cast<std::size_t>(c)] +=
+              p.weight * shape(o.kernel, std::sqrt(dx * dx + dy * dy), h, o.decay);
+        }
+        continue;
+      }
+      // Shape (a - s)^m with a = 1 - dy^2/h^2 and s = dx^2/h^2, dx = x - px. In a block starting at
+      // column b0, x = x_ref + L t with x_ref the centre of column b0, L = block length, t in [0,
+      // 1).
+      const double a = 1.0 - (dy * dy) / (h * h);
+      std::array<double, 4> shape_coef{};  // coefficients of s^k in (a - s)^m, times the weight
+      for (int k = 0; k <= m; ++k)
+        shape_coef[static_cast<std::size_t>(k)] =
+            p.weight * binomials[m][k] * std::pow(a, m - k) * ((k % 2) ? -1.0 : 1.0);
+      const double ratio = block_len / h;
+      for (std::int64_t b0 = (c0 / block_cols) * block_cols; b0 <= c1; b0 += block_cols) {
+        const std::int64_t seg0 = std::max(c0, b0);
+        const std::int64_t seg1 = std::min(c1, b0 + block_cols - 1);
+        const double x_ref = (static_cast<double>(b0) + 0.5) * cell;
+        const double q = (p.x - x_ref) / block_len;  // point position in block units
+        // s^k = ratio^(2k) (t - q)^(2k) = ratio^(2k) sum_j C(2k, j) t^j (-q)^(2k - j)
+        std::array<double, 8> coef{};
+        double ratio_pow = 1.0;
+        for (int k = 0; k <= m; ++k) {
+          const double ck = shape_coef[static_cast<std::size_t>(k)] * ratio_pow;
+          double qpow = 1.0;  // (-q)^(2k - j), built from j = 2k downwards
+          for (int j = 2 * k; j >= 0; --j) {
+            coef[static_cast<std::size_t>(j)] += ck * binomials[2 * k][j] * qpow;
+            qpow *= -q;
+          }
+          ratio_pow *= ratio * ratio;
+        }
+        auto& start = s.diff[static_cast<std::size_t>(seg0)];
+        auto& stop = s.diff[static_cast<std::size_t>(seg1 + 1)];
+        for (int j = 0; j <= degree; ++j) {
+          start[static_cast<std::size_t>(j)] += coef[static_cast<std::size_t>(j)];
+          if (seg1 + 1 < b0 + block_cols)
+            stop[static_cast<std::size_t>(j)] -= coef[static_cast<std::size_t>(j)];
+        }
+      }
+    }
+
+    T* dst = out.row(r).data();
+    if (!poly) {
+      for (std::int64_t c = 0; c < cols; ++c)
+        dst[c] = static_cast<T>(s.acc[static_cast<std::size_t>(c)]);
+      continue;
+    }
+    std::array<double, 8> running{};
+    for (std::int64_t c = 0; c < cols; ++c) {
+      if (c % block_cols == 0) running = {};  // segments never cross a block: start clean
+      const auto& d = s.diff[static_cast<std::size_t>(c)];
+      for (int j = 0; j <= degree; ++j)
+        running[static_cast<std::size_t>(j)] += d[static_cast<std::size_t>(j)];
+      const double t = static_cast<double>(c % block_cols) / static_cast<double>(block_cols);
+      double v = running[static_cast<std::size_t>(degree)];
+      for (int j = degree - 1; j >= 0; --j) v = v * t + running[static_cast<std::size_t>(j)];
+      // With non-negative weights the true value is >= 0; rounding must not make it negative.
+      dst[c] = static_cast<T>(nonnegative ? std::max(v, 0.0) : v);
+    }
+  }
+}
+
+}  // namespace
+
+double bandwidth_m(BandwidthRule rule, std::span<const Point> points,
+                   std::span<const double> weights) {
+  double sw = 0.0, sx = 0.0, sy = 0.0;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    if (!(w > 0.0)) continue;
+    sw += w;
+    sx += w * points[i].x();
+    sy += w * points[i].y();
+  }
+  if (!(sw > 0.0)) throw InputError("bandwidth rule: no point with a positive weight");
+  const double mx = sx / sw, my = sy / sw;
+  double vx = 0.0, vy = 0.0;
+  std::vector<std::pair<double, double>> dist;  // distance from the mean centre, weight
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    if (!(w > 0.0)) continue;
+    const double dx = points[i].x() - mx, dy = points[i].y() - my;
+    vx += w * dx * dx;
+    vy += w * dy * dy;
+    dist.emplace_back(std::hypot(dx, dy), w);
+  }
+  vx /= sw;
+  vy /= sw;
+  if (!(vx + vy > 0.0))
+    throw InputError("bandwidth rule: all points lie at one position; give radius_m instead");
+  if (rule == BandwidthRule::scott) return std::sqrt((vx + vy) / 2.0) * std::pow(sw, -1.0 / 6.0);
+  std::sort(dist.begin(), dist.end());
+  double cum = 0.0, median = dist.back().first;
+  for (const auto& [d, w] : dist) {
+    cum += w;
+    if (cum >= sw / 2.0) {
+      median = d;
+      break;
+    }
+  }
+  const double sd = std::sqrt(vx + vy);
+  return 0.9 * std::min(sd, std::sqrt(1.0 / std::log(2.0)) * median) * std::pow(sw, -0.2);
+}
+
+double kernel_value(Kernel kernel, double distance_m, double radius_m, double decay,
+                    DensityScale scale) {
+  return normaliser(kernel, radius_m, decay, scale) * shape(kernel, distance_m, radius_m, decay);
+}
+
+Kernel parse_kernel(const std::string& name, const std::string& where) {
+  for (Kernel k : {Kernel::quartic, Kernel::triangular, Kernel::uniform, Kernel::triweight,
+                   Kernel::epanechnikov, Kernel::gaussian})
+    if (kernel_name(k) == name) return k;
+  throw InputError(where + ": unknown kernel '" + name +
+                   "'; use quartic, triangular, uniform, triweight, epanechnikov or gaussian");
+}
+
+std::string kernel_name(Kernel kernel) {
+  switch (kernel) {
+    case Kernel::quartic:
+      return "quartic";
+    case Kernel::triangular:
+      return "triangular";
+    case Kernel::uniform:
+      return "uniform";
+    case Kernel::triweight:
+      return "triweight";
+    case Kernel::epanechnikov:
+      return "epanechnikov";
+    case Kernel::gaussian:
+      return "gaussian";
+  }
+  return "?";
+}
+
+template <class T>
+Raster<T> kernel_density(const Grid& grid, std::span<const Point> points,
+                         std::span<const double> weights, std::span<const double> radii,
+                         const DensityOptions& options) {
+  if (!weights.empty() && weights.size() != points.size())
+    throw InputError("density: " + std::to_string(weights.size()) + " weights for " +
+                     std::to_string(points.size()) + " points");
+  if (!radii.empty() && radii.size() != points.size())
+    throw InputError("density: " + std::to_string(radii.size()) + " radii for " +
+                     std::to_string(points.size()) + " points");
+  if (options.kernel == Kernel::triangular && !(options.decay >= -1.0 && options.decay <= 1.0))
+    throw InputError("density: the triangular kernel's decay must lie between -1 and 1");
+  if (options.kernel == Kernel::triangular && options.scale == DensityScale::density &&
+      options.decay <= -0.5)
+    throw InputError(
+        "density: a triangular kernel with decay <= -0.5 does not integrate to a positive density; "
+        "use raw output");
+  if (options.kernel == Kernel::gaussian && options.scale == DensityScale::qgis_scaled)
+    throw InputError(
+        "density: QGIS has no Gaussian kernel, so there is no QGIS scaling for it; use raw or "
+        "density output");
+
+  std::vector<Source> sources;
+  sources.reserve(points.size());
+  double max_radius = 0.0;
+  double min_radius = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    const double w = weights.empty() ? 1.0 : weights[i];
+    const double h = radii.empty() ? options.radius_m : radii[i];
+    if (!std::isfinite(points[i].x()) || !std::isfinite(points[i].y()))
+      throw InputError("density: point " + std::to_string(i) + " has non-finite coordinates");
+    if (!std::isfinite(w))
+      throw InputError("density: point " + std::to_string(i) +
+                       " has a missing or non-finite weight");
+    if (!std::isfinite(h) || h <= 0.0)
+      throw InputError("density: point " + std::to_string(i) + " has radius " + std::to_string(h) +
+                       "; radii must be positive metres");
+    if (w == 0.0) continue;  // contributes nothing
+    sources.push_back({points[i].x() - grid.xmin(), points[i].y() - grid.ymax(),
+                       w * normaliser(options.kernel, h, options.decay, options.scale), h});
+    max_radius = std::max(max_radius, h);
+    min_radius = std::min(min_radius, h);
+  }
+  // Descending y, ties by x then weight: a fixed order, so sums are reproducible.
+  std::sort(sources.begin(), sources.end(), [](const Source& a, const Source& b) {
+    if (a.y != b.y) return a.y > b.y;
+    if (a.x != b.x) return a.x < b.x;
+    if (a.radius != b.radius) return a.radius < b.radius;
+    return a.weight < b.weight;
+  });
+  // Column blocks about a quarter of the smallest radius wide keep the expansions well conditioned.
+  const std::int64_t block_cols =
+      sources.empty() ? 1
+                      : std::max<std::int64_t>(
+                            1, static_cast<std::int64_t>(min_radius / (4.0 * grid.cell_size())));
+
+  const bool nonnegative =
+      std::all_of(sources.begin(), sources.end(), [](const Source& a) { return a.weight >= 0.0; });
+  Raster<T> out(grid, T{0});
+  if (sources.empty()) return out;
+  parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t r0, std::int64_t r1) {
+    density_rows(grid, sources, max_radius, options, block_cols, nonnegative, r0, r1, out);
+  });
+  return out;
+}
+
+template Raster<float> kernel_density<float>(const Grid&, std::span<const Point>,
+                                             std::span<const double>, std::span<const double>,
+                                             const DensityOptions&);
+template Raster<double> kernel_density<double>(const Grid&, std::span<const Point>,
+                                               std::span<const double>, std::span<const double>,
+                                               const DensityOptions&);
+
+}  // namespace standort
