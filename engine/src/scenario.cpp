@@ -159,8 +159,9 @@ GeometryKind parse_geometry(Section& s, const std::string& key) {
   const auto value = s.string(key);
   if (*value == "point") return GeometryKind::point;
   if (*value == "polygon") return GeometryKind::polygon;
-  s.fail(s.get(key), key + " must be \"point\" or \"polygon\", got \"" + *value + "\"" +
-                         did_you_mean(*value, {"point", "polygon"}));
+  if (*value == "line") return GeometryKind::line;
+  s.fail(s.get(key), key + " must be \"point\", \"line\" or \"polygon\", got \"" + *value + "\"" +
+                         did_you_mean(*value, {"point", "line", "polygon"}));
 }
 
 LinearValue parse_value(Section& parent, const toml::node* node, const std::string& where,
@@ -319,6 +320,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       if (in.x_field.empty() != in.y_field.empty())
         s.fail(&node, "x_field and y_field go together; give both or neither");
       in.encoding = s.string("encoding").value_or("");
+      in.where = s.string("where").value_or("");
       in.repair = s.boolean("repair").value_or(false);
       s.finish();
       sc.inputs.push_back(std::move(in));
@@ -391,6 +393,14 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       const std::string kind = s.string("kind").value_or("distance");
       if (kind == "distance") {
         c.kind = CriterionKind::distance;
+        c.signed_inside = s.boolean("signed").value_or(false);
+        if (const auto m = s.number("max_distance_m")) {
+          if (*m <= 0.0) s.fail(s.get("max_distance_m"), "max_distance_m must be positive metres");
+          c.max_distance_m = *m;
+          c.beyond_value = s.number("beyond_value").value_or(*m);
+        } else if (s.get("beyond_value")) {
+          s.fail(s.get("beyond_value"), "beyond_value needs max_distance_m");
+        }
       } else if (kind == "density") {
         c.kind = CriterionKind::density;
         parse_density(s, c.density);

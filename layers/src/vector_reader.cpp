@@ -213,6 +213,11 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     }
   }
   result.report.layer = layer->GetName();
+  if (!spec.where.empty() && layer->SetAttributeFilter(spec.where.c_str()) != OGRERR_NONE)
+    throw InputError(path + ": layer '" + result.report.layer + "': where = \"" + spec.where +
+                     "\" is not a valid attribute filter" +
+                     (trap.last_error().empty() ? "" : ": " + trap.last_error()) +
+                     "; write it as an SQL WHERE clause, e.g. kind = 'Universität'");
   const std::string where = path + ": layer '" + result.report.layer + "'";
   result.features.source = path + (spec.layer.empty() ? "" : " (layer " + spec.layer + ")");
 
@@ -328,13 +333,19 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       this_kind = GeometryKind::point;
     else if (type == wkbPolygon || type == wkbMultiPolygon)
       this_kind = GeometryKind::polygon;
+    else if (type == wkbLineString || type == wkbMultiLineString)
+      this_kind = GeometryKind::line;
     if (!kind && this_kind) kind = this_kind;
     if (!this_kind || this_kind != kind) {
-      problem(
-          std::string("is a ") + OGRGeometryTypeToName(geom->getGeometryType()) +
-          ", but this input holds " + (kind == GeometryKind::point ? "points" : "polygons") +
-          "; split mixed layers into one layer per geometry type" +
-          (type == wkbMultiPoint ? " (multi-points with several parts are not supported)" : ""));
+      const std::string what =
+          std::string("is a ") + OGRGeometryTypeToName(geom->getGeometryType());
+      if (!this_kind)
+        problem(what + "; standort reads points, lines and polygons" +
+                (type == wkbMultiPoint ? " (a multi-point needs exactly one part)" : "") +
+                "; convert the feature or remove it");
+      else
+        problem(what + ", but this input holds " + kind_plural(*kind) +
+                "; split mixed layers into one layer per geometry type");
       continue;
     }
 
@@ -404,6 +415,22 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       const OGRPoint* p =
           type == wkbPoint ? geom->toPoint() : geom->toMultiPoint()->getGeometryRef(0);
       fs.points.emplace_back(p->getX(), p->getY());
+    } else if (*kind == GeometryKind::line) {
+      MultiLinestring ml;
+      auto add = [&ml](const OGRLineString& l) {
+        Linestring out;
+        for (int i = 0; i < l.getNumPoints(); ++i) out.emplace_back(l.getX(i), l.getY(i));
+        if (out.size() >= 2) ml.push_back(std::move(out));
+      };
+      if (type == wkbLineString)
+        add(*geom->toLineString());
+      else
+        for (const auto* part : *geom->toMultiLineString()) add(*part);
+      if (ml.empty()) {
+        problem("line has fewer than two points; fix the geometry in the source");
+        continue;
+      }
+      fs.lines.push_back(std::move(ml));
     } else {
       MultiPolygon mp;
       collect_polygons(*geom, mp);

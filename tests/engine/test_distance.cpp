@@ -1,6 +1,12 @@
 #include "standort/engine/distance.hpp"
 #include "standort/engine/error.hpp"
 
+#include <boost/geometry/algorithms/correct.hpp>
+#include <boost/geometry/algorithms/distance.hpp>
+#include <boost/geometry/algorithms/within.hpp>
+#include <boost/geometry/io/wkt/read.hpp>
+#include <boost/geometry/strategies/strategies.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -115,4 +121,81 @@ TEST_CASE("distance rejects empty and non-finite sources", "[distance]") {
   CHECK_THROWS_AS(distance_to_points<float>(g, std::vector<Point>{}), InputError);
   const std::vector<Point> bad{{1.0, std::numeric_limits<double>::quiet_NaN()}};
   CHECK_THROWS_AS(distance_to_points<float>(g, bad), InputError);
+}
+
+TEST_CASE("distance to lines and polygons equals brute force, 0 inside, Lipschitz",
+          "[distance][lines]") {
+  namespace bg = boost::geometry;
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> u(-50.0, 1050.0);
+  const Grid g(0.0, 1000.0, 7.0, 143, 143, "EPSG:25832");
+  FeatureSet lines;
+  lines.name = "lines";
+  lines.kind = GeometryKind::line;
+  for (int f = 0; f < 12; ++f) {
+    MultiLinestring ml;
+    ml.resize(1);
+    for (int k = 0; k < 5; ++k) ml[0].emplace_back(u(rng), u(rng));
+    lines.lines.push_back(ml);
+    lines.fids.push_back(f);
+  }
+  FeatureSet polys;
+  polys.name = "polygons";
+  polys.kind = GeometryKind::polygon;
+  for (const char* wkt : {"MULTIPOLYGON(((100 100,400 120,380 420,90 380,100 100),(200 200,300 "
+                          "200,300 300,200 300,200 200)))",
+                          "MULTIPOLYGON(((600 600,900 650,800 950,600 600)))"}) {
+    MultiPolygon mp;
+    bg::read_wkt(wkt, mp);
+    bg::correct(mp);
+    polys.polygons.push_back(mp);
+    polys.fids.push_back(static_cast<std::int64_t>(polys.fids.size()));
+  }
+  for (const FeatureSet* fs : {&lines, &polys}) {
+    for (bool signed_inside : {false, true}) {
+      DistanceOptions o;
+      o.signed_inside = signed_inside;
+      const auto field = distance_to_features<double>(g, *fs, o);
+      for (std::int64_t r = 0; r < g.rows(); ++r) {
+        for (std::int64_t c = 0; c < g.cols(); ++c) {
+          const Point p(g.x(c), g.y(r));
+          double expected = std::numeric_limits<double>::infinity();
+          bool inside = false;
+          for (std::size_t f = 0; f < fs->size(); ++f) {
+            if (fs->kind == GeometryKind::line) {
+              expected = std::min(expected, bg::distance(p, fs->lines[f]));
+            } else {
+              for (const auto& poly : fs->polygons[f]) {
+                // Distance to the boundary rings, and whether the centre lies inside.
+                expected =
+                    std::min(expected,
+                             bg::distance(p, Linestring(poly.outer().begin(), poly.outer().end())));
+                for (const auto& in : poly.inners())
+                  expected = std::min(expected, bg::distance(p, Linestring(in.begin(), in.end())));
+              }
+              inside = inside || bg::within(p, fs->polygons[f]);
+            }
+          }
+          if (inside) expected = signed_inside ? -expected : 0.0;
+          INFO(fs->name << " signed " << signed_inside << " cell " << c << "," << r);
+          REQUIRE_THAT(field.distance_m.at(c, r), WithinAbs(expected, 1e-6));
+          if (c + 1 < g.cols())
+            REQUIRE(std::fabs(field.distance_m.at(c, r) - field.distance_m.at(c + 1, r)) <=
+                    7.0 + 1e-9);
+          if (r + 1 < g.rows())
+            REQUIRE(std::fabs(field.distance_m.at(c, r) - field.distance_m.at(c, r + 1)) <=
+                    7.0 + 1e-9);
+        }
+      }
+      // 1 thread = N threads.
+      DistanceOptions one = o;
+      one.threads = 1;
+      DistanceOptions three = o;
+      three.threads = 3;
+      const auto a = distance_to_features<float>(g, *fs, one);
+      const auto b = distance_to_features<float>(g, *fs, three);
+      REQUIRE(std::memcmp(a.distance_m.cells().data(), b.distance_m.cells().data(),
+                          a.distance_m.cells().size_bytes()) == 0);
+    }
+  }
 }

@@ -151,6 +151,27 @@ TEST_CASE("the real POI CSV loads with coordinate columns and an assumed CRS", "
   CHECK(report.driver == "CSV");
 }
 
+TEST_CASE("an attribute filter keeps only the matching features", "[reader][bochum]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  InputSpec spec = spec_for(data / "bochum_hochschulen_forschung.geojson");
+  spec.where = "kategorie = 'Staatliche Fachhochschulen'";
+  layers::ReadReport report;
+  const FeatureSet fs = layers::read_layer(spec, "EPSG:25832", report);
+  // Independent count of the same category straight from the file.
+  std::size_t expected = 0;
+  std::ifstream in(data / "bochum_hochschulen_forschung.geojson");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (std::size_t pos = 0;
+       (pos = text.find("\"kategorie\": \"Staatliche Fachhochschulen\"", pos)) != std::string::npos;
+       ++pos)
+    ++expected;
+  REQUIRE(expected > 0);
+  CHECK(fs.size() == expected);
+  for (const auto& n : fs.names) CHECK_FALSE(n.empty());
+  spec.where = "kategorie = ";
+  CHECK_THAT(error_of(spec), Contains("is not a valid attribute filter"));
+}
+
 TEST_CASE("text in another encoding is an error, never passed on as invalid UTF-8",
           "[reader][bochum]") {
   STANDORT_REQUIRE_SHARED_DATA(data);

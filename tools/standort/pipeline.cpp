@@ -89,7 +89,13 @@ void Progress::note(const std::string& text) const {
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
                                    const Grid& grid, int threads, Progress& progress) {
   progress.begin("distance to " + c.layer);
-  DistanceField<float> field = distance_to_points<float>(grid, source.points, {threads});
+  DistanceOptions options;
+  options.threads = threads;
+  options.signed_inside = c.signed_inside;
+  DistanceField<float> field = distance_to_features<float>(grid, source, options);
+  if (c.max_distance_m > 0.0)
+    for (float& v : field.distance_m.cells())
+      if (v > c.max_distance_m) v = static_cast<float>(c.beyond_value);
   IndicatorRaster r;
   r.nearest_fid = Raster<float>(grid, k_nodata, k_nodata);
   auto nearest = field.nearest_index.cells();
@@ -167,21 +173,20 @@ IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& sour
     for (float& v : r.values.cells()) v = static_cast<float>(static_cast<double>(v) * 1e6);
   r.values.set_nodata(k_nodata);
   const std::string weight_unit = d.weight_field.empty() ? "features" : d.weight_field;
-  r.unit = d.scale == DensityScale::raw ? ""
-               : d.scale == DensityScale::qgis_scaled
-                   ? ""
-                   : weight_unit + (km2 ? " per km2" : " per m2");
+  r.unit = d.scale == DensityScale::raw           ? ""
+           : d.scale == DensityScale::qgis_scaled ? ""
+                                                  : weight_unit + (km2 ? " per km2" : " per m2");
   r.description = "kernel density of " + c.layer + " (" + kernel_name(d.kernel) + ", radius " +
-                      radius_note + ")";
+                  radius_note + ")";
   r.stat_name = c.name + "_mean_density";
   r.metadata["kernel"] = kernel_name(d.kernel);
   r.metadata["radius"] = radius_note;
   r.metadata["weights"] =
       d.weight_field.empty() ? "1 per feature" : "field '" + d.weight_field + "'";
   r.metadata["output_values"] = d.scale == DensityScale::raw ? "raw (QGIS Raw)"
-                                    : d.scale == DensityScale::qgis_scaled
-                                        ? "scaled (QGIS Scaled constants)"
-                                        : std::string("density, ") + (km2 ? "per km2" : "per m2");
+                                : d.scale == DensityScale::qgis_scaled
+                                    ? "scaled (QGIS Scaled constants)"
+                                    : std::string("density, ") + (km2 ? "per km2" : "per m2");
   r.metadata["formula"] =
       "sum over features of weight * K(distance / radius) at each cell centre; K = " +
       kernel_name(d.kernel) +
@@ -227,15 +232,18 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
   auto require = [&](const std::string& layer, GeometryKind kind, const std::string& who) {
     const FeatureSet& fs = layer_of(inputs, layer);
     if (fs.kind != kind)
-      throw InputError(
-          scenario.file.string() + ": " + who + " uses input '" + layer + "', which holds " +
-          (fs.kind == GeometryKind::point ? "points" : "polygons") + ", but needs " +
-          (kind == GeometryKind::point ? "points" : "polygons") +
-          (kind == GeometryKind::point ? " (distance to polygons and lines is not supported yet)"
-                                       : ""));
+      throw InputError(scenario.file.string() + ": " + who + " uses input '" + layer +
+                       "', which holds " + kind_plural(fs.kind) + ", but needs " +
+                       kind_plural(kind));
   };
-  for (const auto& c : scenario.criteria)
-    require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
+  for (const auto& c : scenario.criteria) {
+    if (c.kind == CriterionKind::density)
+      require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
+    if (c.signed_inside && layer_of(inputs, c.layer).kind != GeometryKind::polygon)
+      throw InputError(scenario.file.string() + ": [criteria." + c.name +
+                       "] signed = true needs polygons, but input '" + c.layer + "' holds " +
+                       kind_plural(layer_of(inputs, c.layer).kind));
+  }
   if (!scenario.grid.mask.empty())
     require(scenario.grid.mask, GeometryKind::polygon, "[grid] mask");
   if (!scenario.outputs.districts.empty())

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/geometry/geometries/box.hpp>
+#include <boost/geometry/geometries/linestring.hpp>
+#include <boost/geometry/geometries/multi_linestring.hpp>
 #include <boost/geometry/geometries/multi_polygon.hpp>
 #include <boost/geometry/geometries/point_xy.hpp>
 #include <boost/geometry/geometries/polygon.hpp>
@@ -19,6 +21,8 @@ using Point = boost::geometry::model::d2::point_xy<double>;
 using Polygon = boost::geometry::model::polygon<Point>;
 using MultiPolygon = boost::geometry::model::multi_polygon<Polygon>;
 using Box = boost::geometry::model::box<Point>;
+using Linestring = boost::geometry::model::linestring<Point>;
+using MultiLinestring = boost::geometry::model::multi_linestring<Linestring>;
 
 struct Extent {
   double xmin = 0.0;
@@ -36,10 +40,13 @@ struct Extent {
   }
 };
 
-enum class GeometryKind { point, polygon };
+enum class GeometryKind { point, line, polygon };
+
+/// "points", "lines" or "polygons".
+const char* kind_plural(GeometryKind kind);
 
 /// Features of one input layer in the working CRS. Parallel vectors, one entry per feature;
-/// `points` is filled for point layers, `polygons` for polygon layers.
+/// `points` is filled for point layers, `lines` for line layers, `polygons` for polygon layers.
 struct FeatureSet {
   std::string name;    ///< the scenario's name for the layer
   std::string source;  ///< file path (and layer) it came from
@@ -49,6 +56,7 @@ struct FeatureSet {
   std::vector<std::string> ids;
   std::vector<std::string> names;
   std::vector<Point> points;
+  std::vector<MultiLinestring> lines;
   std::vector<MultiPolygon> polygons;
   /// Numeric attributes by field name (NaN where the field is null).
   std::map<std::string, std::vector<double>> numeric;

@@ -25,6 +25,7 @@ struct InputSpec {
   std::string x_field;     ///< CSV: column with x / longitude
   std::string y_field;     ///< CSV: column with y / latitude
   std::string encoding;    ///< Shapefile DBF encoding override, e.g. "CP1252"
+  std::string where;       ///< attribute filter (OGR SQL WHERE clause)
   bool repair = false;     ///< repair invalid polygons with GEOS make-valid
   int line = 0;            ///< line of the [inputs.NAME] table in the scenario
 };
@@ -57,8 +58,11 @@ struct CriterionSpec {
   std::string layer;  ///< input the indicator is computed from
   double weight = 1.0;
   LinearValue value;
-  DensitySpec density;  ///< for kind = density
-  std::string output;   ///< file stem of the indicator raster
+  DensitySpec density;          ///< for kind = density
+  bool signed_inside = false;   ///< distance to polygons: negative inside
+  double max_distance_m = 0.0;  ///< > 0: cells farther away hold beyond_value
+  double beyond_value = 0.0;
+  std::string output;  ///< file stem of the indicator raster
   std::string description;
   int line = 0;
 };
