@@ -446,6 +446,26 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     if (const auto folder = s.string("folder")) sc.outputs.folder = *folder;
     sc.outputs.districts = s.string("districts").value_or("");
     check_layer_ref(s, "districts", sc.outputs.districts);
+    sc.outputs.population_field = s.string("population_field").value_or("");
+    if (const toml::array* counts = s.array("counts")) {
+      for (const auto& entry : *counts) {
+        if (!entry.is_table())
+          s.fail(&entry, "counts entries must be tables: [[outputs.counts]] layer = \"INPUT\"");
+        Section cs(*entry.as_table(), "[[outputs.counts]]", label);
+        CountSpec count;
+        count.layer = cs.string("layer").value_or("");
+        if (count.layer.empty()) cs.fail(&entry, "needs layer = \"INPUT\" (a point layer)");
+        if (!sc.find_input(count.layer))
+          cs.fail(cs.get("layer"), "layer = \"" + count.layer + "\" names no input" +
+                                       did_you_mean(count.layer, input_names));
+        count.sum_field = cs.string("sum_field").value_or("");
+        cs.finish();
+        sc.outputs.counts.push_back(std::move(count));
+      }
+    }
+    if ((!sc.outputs.counts.empty() || !sc.outputs.population_field.empty()) &&
+        sc.outputs.districts.empty())
+      s.fail(s.get("counts"), "counts and population_field need districts = \"INPUT\"");
     if (const toml::array* formats = s.array("formats")) {
       sc.outputs.cog = sc.outputs.geojson = sc.outputs.qml = false;
       for (const auto& f : *formats) {

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <sys/wait.h>
@@ -277,6 +278,67 @@ TEST_CASE("info reports a CP1252 file without writing invalid UTF-8", "[cli][boc
   const auto j = nlohmann::json::parse(r.output);  // throws on invalid UTF-8
   REQUIRE(j["layers"].size() == 1);
   CHECK(j["layers"][0]["problems"].size() == 1);
+}
+
+TEST_CASE("counts per district equal an independent point-in-polygon count",
+          "[cli][bochum][counts]") {
+  STANDORT_REQUIRE_SHARED_DATA(data);
+  standort::test::TempDir dir;
+  const std::string districts = "[inputs.districts]\npath = \"" +
+                                (data / "bochum_statistische_bezirke.geojson").string() +
+                                "\"\nid_field = \"stat_bezirk_nr\"\nname_field = \"name\"\n";
+  const std::string schools =
+      "[inputs.campuses]\npath = \"" + (data / "bochum_bildung_poi.geojson").string() + "\"\n";
+  write_file(dir / "s.toml",
+             scenario_text(districts, schools, 50) +
+                 "[[outputs.counts]]\nlayer = \"campuses\"\nsum_field = \"stat_bezirk_nr\"\n");
+  const Result r = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+
+  // Independent count: GEOS (through OGR) point-in-polygon on the original lon/lat geometries.
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> dds(
+      GDALDataset::Open((data / "bochum_statistische_bezirke.geojson").c_str(), GDAL_OF_VECTOR));
+  std::unique_ptr<GDALDataset> sds(
+      GDALDataset::Open((data / "bochum_bildung_poi.geojson").c_str(), GDAL_OF_VECTOR));
+  REQUIRE(dds);
+  REQUIRE(sds);
+  std::map<std::string, std::int64_t> expected;
+  std::vector<std::pair<std::string, std::unique_ptr<OGRGeometry>>> polys;
+  for (auto& f : *dds->GetLayer(0))
+    polys.emplace_back(f->GetFieldAsString("name"),
+                       std::unique_ptr<OGRGeometry>(f->GetGeometryRef()->clone()));
+  std::int64_t total = 0;
+  for (auto& f : *sds->GetLayer(0)) {
+    for (const auto& [name, g] : polys) {
+      if (f->GetGeometryRef()->Within(g.get())) {
+        ++expected[name];
+        ++total;
+        break;
+      }
+    }
+  }
+  CHECK(total == 236);
+  std::unique_ptr<GDALDataset> out(
+      GDALDataset::Open((dir / "out" / "districts.geojson").c_str(), GDAL_OF_VECTOR));
+  REQUIRE(out);
+  std::int64_t counted = 0;
+  for (auto& f : *out->GetLayer(0)) {
+    const std::string name = f->GetFieldAsString("name");
+    INFO(name);
+    CHECK(f->GetFieldAsInteger64("campuses_count") == expected[name]);
+    counted += f->GetFieldAsInteger64("campuses_count");
+    const double km2 = f->GetFieldAsDouble("area_km2");
+    CHECK_THAT(f->GetFieldAsDouble("campuses_per_km2"),
+               WithinAbs(static_cast<double>(expected[name]) / km2, 1e-3));
+    // Summing the district number field: count * the district's own number.
+    CHECK_THAT(
+        f->GetFieldAsDouble("campuses_stat_bezirk_nr_sum"),
+        WithinAbs(static_cast<double>(expected[name]) * f->GetFieldAsDouble("stat_bezirk_nr"),
+                  1e-6));
+  }
+  CHECK(counted == 236);
 }
 
 TEST_CASE("limits, scenario errors, validate and info", "[cli]") {

@@ -114,34 +114,36 @@ IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& sou
 }
 
 // Per-feature values of a numeric field, or an error naming the first unusable feature.
+// Per-feature values of a numeric field; `key` names the setting, e.g. "[criteria.x] weight_field".
 static std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
-                                        const CriterionSpec& c, const std::string& key) {
+                                        const std::string& key) {
   const auto it = fs.numeric.find(field);
   if (it == fs.numeric.end()) {
     std::vector<std::string> names;
     for (const auto& [name, values] : fs.numeric) names.push_back(name);
     const std::string best = closest_match(field, names);
-    throw InputError(fs.source + ": [criteria." + c.name + "] " + key + " = \"" + field +
-                     "\" is not a numeric field of input '" + c.layer + "'" +
+    throw InputError(fs.source + ": " + key + " = \"" + field +
+                     "\" is not a numeric field of input '" + fs.name + "'" +
                      (best.empty() ? "" : "; did you mean '" + best + "'?"));
   }
   for (std::size_t i = 0; i < it->second.size(); ++i)
     if (!std::isfinite(it->second[i]))
       throw InputError(fs.source + ": " + fs.label(i) + ": field '" + field + "' (" + key +
-                       " of [criteria." + c.name +
-                       "]) is empty or not a number; fill it in or remove the feature");
+                       ") is empty or not a number; fill it in or remove the feature");
   return it->second;
 }
 
 IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& source,
                                   const Grid& grid, int threads, Progress& progress) {
   const DensitySpec& d = c.density;
-  const std::vector<double> weights = d.weight_field.empty()
-                                          ? std::vector<double>{}
-                                          : field_values(source, d.weight_field, c, "weight_field");
-  const std::vector<double> radii = d.radius_field.empty()
-                                        ? std::vector<double>{}
-                                        : field_values(source, d.radius_field, c, "radius_field");
+  const std::vector<double> weights =
+      d.weight_field.empty()
+          ? std::vector<double>{}
+          : field_values(source, d.weight_field, "[criteria." + c.name + "] weight_field");
+  const std::vector<double> radii =
+      d.radius_field.empty()
+          ? std::vector<double>{}
+          : field_values(source, d.radius_field, "[criteria." + c.name + "] radius_field");
   for (std::size_t i = 0; i < radii.size(); ++i)
     if (!(radii[i] > 0.0))
       throw InputError(source.source + ": " + source.label(i) + ": radius field '" +
@@ -236,6 +238,8 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
                        "', which holds " + kind_plural(fs.kind) + ", but needs " +
                        kind_plural(kind));
   };
+  for (const auto& count : scenario.outputs.counts)
+    require(count.layer, GeometryKind::point, "[[outputs.counts]]");
   for (const auto& c : scenario.criteria) {
     if (c.kind == CriterionKind::density)
       require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
@@ -381,6 +385,61 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       row.emplace_back(s.count ? round_to(s.min, 1e-6) : nan);
       row.emplace_back(s.count ? round_to(s.max, 1e-6) : nan);
       t.rows.push_back(std::move(row));
+    }
+    // Counts and sums of point layers per district: exact point-in-polygon (boundary included;
+    // a point on a shared boundary counts for the first district).
+    std::vector<double> population;
+    if (!scenario.outputs.population_field.empty())
+      population =
+          d.numeric.count(scenario.outputs.population_field)
+              ? d.numeric.at(scenario.outputs.population_field)
+              : field_values(d, scenario.outputs.population_field, "[outputs] population_field");
+    for (const CountSpec& count : scenario.outputs.counts) {
+      const FeatureSet& pts = layer_of(inputs, count.layer);
+      const std::vector<std::int32_t> owner = assign_points(pts.points, d.polygons);
+      const std::vector<double> values =
+          count.sum_field.empty()
+              ? std::vector<double>{}
+              : field_values(pts, count.sum_field, "[[outputs.counts]] sum_field");
+      std::vector<std::int64_t> n(d.size(), 0);
+      std::vector<double> sum(d.size(), 0.0);
+      for (std::size_t k = 0; k < owner.size(); ++k) {
+        if (owner[k] < 0) continue;
+        ++n[static_cast<std::size_t>(owner[k])];
+        if (!values.empty()) sum[static_cast<std::size_t>(owner[k])] += values[k];
+      }
+      const std::string base = count.layer;
+      std::vector<std::string> names{base + "_count", base + "_per_km2"};
+      if (!population.empty()) names.push_back(base + "_per_1000_inhabitants");
+      if (!values.empty()) {
+        names.push_back(base + "_" + count.sum_field + "_sum");
+        names.push_back(base + "_" + count.sum_field + "_per_km2");
+        if (!population.empty())
+          names.push_back(base + "_" + count.sum_field + "_per_1000_inhabitants");
+      }
+      for (std::size_t j = 0; j < names.size(); ++j)
+        t.fields.push_back(
+            {names[j], j == 0 ? layers::FieldType::integer : layers::FieldType::real});
+      for (std::size_t i = 0; i < d.size(); ++i) {
+        const double km2 = boost::geometry::area(d.polygons[i]) / 1e6;
+        const double per_1000 =
+            !population.empty() && population[i] > 0.0 ? 1000.0 / population[i] : nan;
+        auto& row = t.rows[i];
+        row.emplace_back(n[i]);
+        row.emplace_back(round_to(static_cast<double>(n[i]) / km2, 1e-4));
+        if (!population.empty())
+          row.emplace_back(round_to(static_cast<double>(n[i]) * per_1000, 1e-4));
+        if (!values.empty()) {
+          row.emplace_back(round_to(sum[i], 1e-6));
+          row.emplace_back(round_to(sum[i] / km2, 1e-4));
+          if (!population.empty()) row.emplace_back(round_to(sum[i] * per_1000, 1e-4));
+        }
+      }
+      std::int64_t outside = 0;
+      for (auto o : owner) outside += o < 0;
+      if (outside > 0)
+        progress.note(std::to_string(outside) + " of " + std::to_string(owner.size()) +
+                      " features of '" + count.layer + "' lie in no district and are not counted");
     }
     t.metadata["statistics"] = "cells whose centre lies inside the district";
     districts = std::move(t);

@@ -67,9 +67,17 @@ struct CriterionSpec {
   int line = 0;
 };
 
+/// Features of a point layer counted per district, with an optional field summed.
+struct CountSpec {
+  std::string layer;
+  std::string sum_field;
+};
+
 struct OutputSpec {
   std::filesystem::path folder;  ///< resolved against the current directory
   std::string districts;         ///< input name summarised per district
+  std::string population_field;  ///< numeric field of the districts: inhabitants
+  std::vector<CountSpec> counts;
   bool cog = true;
   bool geojson = true;
   bool qml = true;
