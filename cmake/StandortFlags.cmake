@@ -10,6 +10,8 @@ add_library(standort_flags INTERFACE)
 add_library(standort::flags ALIAS standort_flags)
 target_compile_options(standort_flags INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  # Option structs have defaults for every member; designated initialisers name only some.
+  -Wno-missing-field-initializers
   # Bit-identical results across builds and thread counts: no fused multiply-add contraction.
   -ffp-contract=off
   # sqrt without errno lets loops of square roots vectorise; standort never reads errno after maths.

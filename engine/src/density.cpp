@@ -109,7 +109,8 @@ struct RowScratch {
 template <class T>
 void density_rows(const Grid& grid, const std::vector<Source>& sources, double max_radius,
                   const DensityOptions& o, std::int64_t block_cols, bool nonnegative,
-                  std::int64_t row_begin, std::int64_t row_end, Raster<T>& out) {
+                  std::int64_t row_offset, std::int64_t row_begin, std::int64_t row_end,
+                  Raster<T>& out) {
   const double cell = grid.cell_size();
   const std::int64_t cols = grid.cols();
   const int m = shape_power(o.kernel);
@@ -190,7 +191,7 @@ void density_rows(const Grid& grid, const std::vector<Source>& sources, double m
       }
     }
 
-    T* dst = out.row(r).data();
+    T* dst = out.row(r - row_offset).data();
     if (!poly) {
       for (std::int64_t c = 0; c < cols; ++c)
         dst[c] = static_cast<T>(s.acc[static_cast<std::size_t>(c)]);
@@ -342,10 +343,13 @@ Raster<T> kernel_density(const Grid& grid, std::span<const Point> points,
 
   const bool nonnegative =
       std::all_of(sources.begin(), sources.end(), [](const Source& a) { return a.weight >= 0.0; });
-  Raster<T> out(grid, T{0});
+  const std::int64_t w0 = std::clamp<std::int64_t>(options.rows.begin, 0, grid.rows());
+  const std::int64_t w1 = std::max(w0, options.rows.resolved_end(grid));
+  Raster<T> out(grid.rows_window(w0, w1), T{0});
   if (sources.empty()) return out;
-  parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t r0, std::int64_t r1) {
-    density_rows(grid, sources, max_radius, options, block_cols, nonnegative, r0, r1, out);
+  parallel_for_blocks(w1 - w0, options.threads, [&](std::int64_t r0, std::int64_t r1) {
+    density_rows(grid, sources, max_radius, options, block_cols, nonnegative, w0, w0 + r0, w0 + r1,
+                 out);
   });
   return out;
 }

@@ -32,7 +32,8 @@ inline double meet(double p, double a, double q, double b) {
 
 template <class T>
 void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std::int64_t row_begin,
-                   std::int64_t row_end, bool with_index, DistanceField<T>& out) {
+                   std::int64_t row_end, std::int64_t row_offset, bool with_index,
+                   DistanceField<T>& out) {
   const std::size_t n = sorted.size();
   Envelope env;
   env.parabola.resize(n);
@@ -82,8 +83,8 @@ void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std
     }
     // Evaluate the envelope piece by piece over the columns it covers; the inner loops have no
     // branches, so the compiler vectorises them.
-    T* dist = out.distance_m.row(r).data();
-    std::int32_t* nearest = with_index ? out.nearest_index.row(r).data() : nullptr;
+    T* dist = out.distance_m.row(r - row_offset).data();
+    std::int32_t* nearest = with_index ? out.nearest_index.row(r - row_offset).data() : nullptr;
     std::int64_t c = 0;
     for (std::size_t piece = 0; piece <= k && c < cols; ++piece) {
       // Last column whose centre lies before the next piece starts (centre x <= start[piece + 1]).
@@ -131,11 +132,14 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
     return a.index < b.index;
   });
 
-  DistanceField<T> out{Raster<T>(grid, T{0}), options.nearest_index
-                                                  ? Raster<std::int32_t>(grid, -1, -1)
+  const std::int64_t r0 = std::clamp<std::int64_t>(options.rows.begin, 0, grid.rows());
+  const std::int64_t r1 = std::max(r0, options.rows.resolved_end(grid));
+  const Grid band = grid.rows_window(r0, r1);
+  DistanceField<T> out{Raster<T>(band, T{0}), options.nearest_index
+                                                  ? Raster<std::int32_t>(band, -1, -1)
                                                   : Raster<std::int32_t>()};
-  parallel_for_blocks(grid.rows(), options.threads, [&](std::int64_t begin, std::int64_t end) {
-    distance_rows(grid, sorted, begin, end, options.nearest_index, out);
+  parallel_for_blocks(r1 - r0, options.threads, [&](std::int64_t begin, std::int64_t end) {
+    distance_rows(grid, sorted, r0 + begin, r0 + end, r0, options.nearest_index, out);
   });
   return out;
 }

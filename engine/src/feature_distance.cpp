@@ -78,18 +78,24 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
   }
   const bgi::rtree<Entry, bgi::quadratic<16>> tree(entries.begin(), entries.end());
 
+  const std::int64_t w0 = std::clamp<std::int64_t>(options.rows.begin, 0, grid.rows());
+  const std::int64_t w1 = std::max(w0, options.rows.resolved_end(grid));
   std::optional<Raster<std::int32_t>> inside;
-  if (features.kind == GeometryKind::polygon) inside = rasterize_zones(grid, features.polygons);
+  if (features.kind == GeometryKind::polygon)
+    inside = rasterize_zones(grid, features.polygons, {w0, w1});
 
-  DistanceField<T> out{Raster<T>(grid, T{0}), options.nearest_index
-                                                  ? Raster<std::int32_t>(grid, -1, -1)
+  const Grid band = grid.rows_window(w0, w1);
+  DistanceField<T> out{Raster<T>(band, T{0}), options.nearest_index
+                                                  ? Raster<std::int32_t>(band, -1, -1)
                                                   : Raster<std::int32_t>()};
   const double cell = grid.cell_size();
-  const std::int64_t tile_rows = (grid.rows() + tile - 1) / tile;
+  // Tiles are aligned to the whole grid, so a band reproduces the whole grid's candidates.
+  const std::int64_t first_tile = w0 / tile;
+  const std::int64_t tile_rows = (w1 + tile - 1) / tile - first_tile;
   parallel_for_blocks(tile_rows, options.threads, [&](std::int64_t tr0, std::int64_t tr1) {
     std::vector<Entry> candidates;
     std::vector<std::uint32_t> ids;
-    for (std::int64_t tr = tr0; tr < tr1; ++tr) {
+    for (std::int64_t tr = first_tile + tr0; tr < first_tile + tr1; ++tr) {
       const std::int64_t r0 = tr * tile, r1 = std::min(grid.rows(), r0 + tile);
       for (std::int64_t c0 = 0; c0 < grid.cols(); c0 += tile) {
         const std::int64_t c1 = std::min(grid.cols(), c0 + tile);
@@ -113,11 +119,12 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
         ids.clear();
         for (const auto& e : candidates) ids.push_back(e.second);
         std::sort(ids.begin(), ids.end());  // a fixed order: ties go to the lowest segment
-        for (std::int64_t r = r0; r < r1; ++r) {
+        for (std::int64_t r = std::max(r0, w0); r < std::min(r1, w1); ++r) {
           const double y = -(static_cast<double>(r) + 0.5) * cell;
-          T* dist = out.distance_m.row(r).data();
-          std::int32_t* nearest = options.nearest_index ? out.nearest_index.row(r).data() : nullptr;
-          const std::int32_t* zone = inside ? inside->row(r).data() : nullptr;
+          T* dist = out.distance_m.row(r - w0).data();
+          std::int32_t* nearest =
+              options.nearest_index ? out.nearest_index.row(r - w0).data() : nullptr;
+          const std::int32_t* zone = inside ? inside->row(r - w0).data() : nullptr;
           for (std::int64_t c = c0; c < c1; ++c) {
             const double x = (static_cast<double>(c) + 0.5) * cell;
             const bool in = zone && zone[c] >= 0;

@@ -86,6 +86,13 @@ std::int64_t Grid::row(double y) const {
   return static_cast<std::int64_t>(std::floor((m_ymax - y) / m_cell_size));
 }
 
+Grid Grid::rows_window(std::int64_t row_begin, std::int64_t row_end) const {
+  row_begin = std::clamp<std::int64_t>(row_begin, 0, m_rows);
+  row_end = std::clamp<std::int64_t>(row_end, row_begin, m_rows);
+  return Grid(m_xmin, m_ymax - static_cast<double>(row_begin) * m_cell_size, m_cell_size, m_cols,
+              row_end - row_begin, m_crs);
+}
+
 Grid Grid::crop(const Extent& extent) const {
   std::int64_t c0 = std::clamp<std::int64_t>(col(extent.xmin), 0, m_cols);
   std::int64_t c1 = std::clamp<std::int64_t>(col(extent.xmax) + 1, 0, m_cols);

@@ -35,13 +35,14 @@ void collect_edges(const MultiPolygon& mp, std::vector<Edge>& edges, Extent& box
 
 // Calls fill(row, col_begin, col_end) for every run of cells whose centre is inside.
 template <class Fill>
-void scan_polygon(const Grid& grid, const MultiPolygon& mp, Fill&& fill) {
+void scan_polygon(const Grid& grid, const MultiPolygon& mp, std::int64_t row_begin,
+                  std::int64_t row_end, Fill&& fill) {
   std::vector<Edge> edges;
   Extent box{INFINITY, INFINITY, -INFINITY, -INFINITY};
   collect_edges(mp, edges, box);
   if (edges.empty()) return;
-  const std::int64_t r0 = std::max<std::int64_t>(0, grid.row(box.ymax));
-  const std::int64_t r1 = std::min<std::int64_t>(grid.rows() - 1, grid.row(box.ymin));
+  const std::int64_t r0 = std::max<std::int64_t>(row_begin, grid.row(box.ymax));
+  const std::int64_t r1 = std::min<std::int64_t>(row_end - 1, grid.row(box.ymin));
   std::vector<double> xs;
   const double cell = grid.cell_size();
   for (std::int64_t r = r0; r <= r1; ++r) {
@@ -68,22 +69,28 @@ void scan_polygon(const Grid& grid, const MultiPolygon& mp, Fill&& fill) {
 
 }  // namespace
 
-Raster<std::uint8_t> rasterize_mask(const Grid& grid, std::span<const MultiPolygon> polygons) {
-  Raster<std::uint8_t> mask(grid, 0);
+Raster<std::uint8_t> rasterize_mask(const Grid& grid, std::span<const MultiPolygon> polygons,
+                                    RowWindow rows) {
+  const std::int64_t r0 = std::clamp<std::int64_t>(rows.begin, 0, grid.rows());
+  const std::int64_t r1 = std::max(r0, rows.resolved_end(grid));
+  Raster<std::uint8_t> mask(grid.rows_window(r0, r1), 0);
   for (const auto& mp : polygons) {
-    scan_polygon(grid, mp, [&](std::int64_t r, std::int64_t c0, std::int64_t c1) {
-      auto row = mask.row(r);
+    scan_polygon(grid, mp, r0, r1, [&](std::int64_t r, std::int64_t c0, std::int64_t c1) {
+      auto row = mask.row(r - r0);
       std::fill(row.begin() + c0, row.begin() + c1, std::uint8_t{1});
     });
   }
   return mask;
 }
 
-Raster<std::int32_t> rasterize_zones(const Grid& grid, std::span<const MultiPolygon> polygons) {
-  Raster<std::int32_t> zones(grid, -1, -1);
+Raster<std::int32_t> rasterize_zones(const Grid& grid, std::span<const MultiPolygon> polygons,
+                                     RowWindow rows) {
+  const std::int64_t r0 = std::clamp<std::int64_t>(rows.begin, 0, grid.rows());
+  const std::int64_t r1 = std::max(r0, rows.resolved_end(grid));
+  Raster<std::int32_t> zones(grid.rows_window(r0, r1), -1, -1);
   for (std::size_t i = 0; i < polygons.size(); ++i) {
-    scan_polygon(grid, polygons[i], [&](std::int64_t r, std::int64_t c0, std::int64_t c1) {
-      auto row = zones.row(r);
+    scan_polygon(grid, polygons[i], r0, r1, [&](std::int64_t r, std::int64_t c0, std::int64_t c1) {
+      auto row = zones.row(r - r0);
       std::fill(row.begin() + c0, row.begin() + c1, static_cast<std::int32_t>(i));
     });
   }

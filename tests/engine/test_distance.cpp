@@ -1,3 +1,4 @@
+#include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
 #include "standort/engine/error.hpp"
 
@@ -106,9 +107,9 @@ TEST_CASE("1 thread and N threads give bit-identical rasters", "[distance][threa
   std::mt19937_64 rng(99);
   const Grid g(370000.0, 5712000.0, 10.0, 733, 517, "EPSG:25832");
   const auto pts = random_points(rng, 300, g.extent().buffered(500.0));
-  const auto one = distance_to_points<float>(g, pts, {1});
+  const auto one = distance_to_points<float>(g, pts, {.threads = 1});
   for (int threads : {2, 3, 8}) {
-    const auto many = distance_to_points<float>(g, pts, {threads});
+    const auto many = distance_to_points<float>(g, pts, {.threads = threads});
     REQUIRE(std::memcmp(one.distance_m.cells().data(), many.distance_m.cells().data(),
                         one.distance_m.cells().size_bytes()) == 0);
     REQUIRE(std::memcmp(one.nearest_index.cells().data(), many.nearest_index.cells().data(),
@@ -196,6 +197,47 @@ TEST_CASE("distance to lines and polygons equals brute force, 0 inside, Lipschit
       const auto b = distance_to_features<float>(g, *fs, three);
       REQUIRE(std::memcmp(a.distance_m.cells().data(), b.distance_m.cells().data(),
                           a.distance_m.cells().size_bytes()) == 0);
+    }
+  }
+}
+
+TEST_CASE("computing a grid band by band is bit-identical to computing it at once",
+          "[distance][density][bands]") {
+  std::mt19937_64 rng(21);
+  const Grid g(370000.0, 5712000.0, 9.0, 211, 157, "EPSG:25832");
+  const auto pts = random_points(rng, 60, g.extent().buffered(300.0));
+  FeatureSet polys;
+  polys.name = "p";
+  polys.kind = GeometryKind::polygon;
+  MultiPolygon mp;
+  boost::geometry::read_wkt(
+      "MULTIPOLYGON(((370300 5711000,371500 5711200,371200 5710700,370300 5711000)))", mp);
+  boost::geometry::correct(mp);
+  polys.polygons.push_back(mp);
+  polys.fids.push_back(0);
+  const auto whole_d = distance_to_points<float>(g, pts);
+  const auto whole_p = distance_to_features<float>(g, polys);
+  DensityOptions dens;
+  dens.radius_m = 250.0;
+  const auto whole_k = kernel_density<float>(g, pts, {}, {}, dens);
+  for (std::int64_t band : {1, 7, 16, 50, 156}) {  // band heights that do not divide 157 rows
+    for (std::int64_t r0 = 0; r0 < g.rows(); r0 += band) {
+      const RowWindow w{r0, r0 + band};
+      const auto d = distance_to_points<float>(g, pts, {.rows = w});
+      const auto p = distance_to_features<float>(g, polys, {.rows = w});
+      DensityOptions o = dens;
+      o.rows = w;
+      const auto k = kernel_density<float>(g, pts, {}, {}, o);
+      REQUIRE(d.distance_m.grid() == g.rows_window(r0, r0 + band));
+      for (std::int64_t r = 0; r < d.distance_m.grid().rows(); ++r) {
+        REQUIRE(std::memcmp(d.distance_m.row(r).data(), whole_d.distance_m.row(r0 + r).data(),
+                            g.cols() * 4) == 0);
+        REQUIRE(std::memcmp(d.nearest_index.row(r).data(), whole_d.nearest_index.row(r0 + r).data(),
+                            g.cols() * 4) == 0);
+        REQUIRE(std::memcmp(p.distance_m.row(r).data(), whole_p.distance_m.row(r0 + r).data(),
+                            g.cols() * 4) == 0);
+        REQUIRE(std::memcmp(k.row(r).data(), whole_k.row(r0 + r).data(), g.cols() * 4) == 0);
+      }
     }
   }
 }

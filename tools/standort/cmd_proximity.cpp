@@ -82,8 +82,8 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     const Grid grid = Grid::snapped(extent, opt->cell_size_m, opt->crs);
 
     progress.begin("distance");
-    DistanceField<float> field =
-        distance_to_points<float>(grid, source.points, {global.threads, !opt->no_nearest_id});
+    DistanceField<float> field = distance_to_points<float>(
+        grid, source.points, {.threads = global.threads, .nearest_index = !opt->no_nearest_id});
     Raster<float> fid;
     if (!opt->no_nearest_id) {
       fid = Raster<float>(grid, 0.0f);

@@ -36,6 +36,7 @@ struct DensityOptions {
   double decay = 0.0;        ///< triangular only: QGIS's decay ratio (-1..1); 0 = linear to zero
   DensityScale scale = DensityScale::raw;
   int threads = 0;
+  RowWindow rows;  ///< compute only these rows; the result's grid is grid.rows_window(...)
 };
 
 /// How a radius is chosen when none is given.

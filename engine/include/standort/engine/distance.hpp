@@ -23,9 +23,11 @@
 namespace standort {
 
 struct DistanceOptions {
-  int threads = 0;             ///< 0 = all hardware threads
-  bool nearest_index = true;   ///< also fill the nearest-point index raster
-  bool signed_inside = false;  ///< polygons: negative distance to the boundary inside
+  int threads = 0;            ///< 0 = all hardware threads
+  bool nearest_index = true;  ///< also fill the nearest-point index raster
+  bool signed_inside = false;
+  RowWindow rows;  ///< compute only these rows; the result's grid is grid.rows_window(...)  ///<
+                   ///< polygons: negative distance to the boundary inside
 };
 
 template <class T>

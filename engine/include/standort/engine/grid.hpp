@@ -46,6 +46,9 @@ class Grid {
     return col >= 0 && row >= 0 && col < m_cols && row < m_rows;
   }
 
+  /// Rows [row_begin, row_end) of this grid as a grid of their own (same columns).
+  Grid rows_window(std::int64_t row_begin, std::int64_t row_end) const;
+
   /// The part of this grid (same alignment) that covers `extent`, clamped to this grid.
   Grid crop(const Extent& extent) const;
   /// GDAL-style geotransform {xmin, cell, 0, ymax, 0, -cell}.

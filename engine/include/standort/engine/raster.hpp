@@ -4,6 +4,7 @@
 
 #include "standort/engine/grid.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <span>
@@ -11,6 +12,17 @@
 #include <vector>
 
 namespace standort {
+
+/// Rows [begin, end) of a grid to compute; end < 0 means through the last row. Operations that
+/// take a window compute those rows with the whole grid's arithmetic, so a grid computed band by
+/// band is bit-identical to the grid computed at once.
+struct RowWindow {
+  std::int64_t begin = 0;
+  std::int64_t end = -1;
+  std::int64_t resolved_end(const Grid& g) const {
+    return end < 0 ? g.rows() : std::min(end, g.rows());
+  }
+};
 
 template <class T>
 class Raster {

@@ -11,10 +11,13 @@
 namespace standort {
 
 /// 1 where the cell centre is inside any of `polygons`, 0 elsewhere.
-Raster<std::uint8_t> rasterize_mask(const Grid& grid, std::span<const MultiPolygon> polygons);
+/// Only the rows of `rows` are computed; the result covers grid.rows_window(rows).
+Raster<std::uint8_t> rasterize_mask(const Grid& grid, std::span<const MultiPolygon> polygons,
+                                    RowWindow rows = {});
 
 /// Index of the polygon containing each cell centre, -1 (the nodata value) where none does.
 /// Where polygons overlap, the later one wins.
-Raster<std::int32_t> rasterize_zones(const Grid& grid, std::span<const MultiPolygon> polygons);
+Raster<std::int32_t> rasterize_zones(const Grid& grid, std::span<const MultiPolygon> polygons,
+                                     RowWindow rows = {});
 
 }  // namespace standort
