@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <sstream>
 
@@ -118,6 +119,10 @@ void check_grid_budget(const Extent& extent, double cell_size, std::int64_t byte
   const double rows = std::max(1.0, std::ceil(extent.height() / cell_size));
   const double cells = cols * rows;
   const double bytes = cells * static_cast<double>(bytes_per_cell);
+  if (!std::isfinite(cells))
+    throw LimitError(
+        what +
+        ": the extent is not finite or far too large for a grid; check the extent and buffer");
   if (cells <= static_cast<double>(limits.max_cells) &&
       bytes <= static_cast<double>(limits.max_bytes))
     return;
@@ -136,8 +141,8 @@ void check_grid_budget(const Extent& extent, double cell_size, std::int64_t byte
   }
   std::ostringstream s;
   s.precision(6);
-  s << what << ": a grid of " << static_cast<std::int64_t>(cols) << " x "
-    << static_cast<std::int64_t>(rows) << " cells at " << cell_size << " m needs "
+  s << what << ": a grid of " << std::fixed << std::setprecision(0) << cols << " x " << rows
+    << std::defaultfloat << std::setprecision(6) << " cells at " << cell_size << " m needs "
     << format_bytes(bytes) << " (" << cells << " cells), over the limit of "
     << format_bytes(static_cast<double>(limits.max_bytes)) << " / "
     << static_cast<double>(limits.max_cells) << " cells; use a cell size of at least " << fit

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -353,6 +354,9 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       if (ex.empty()) s.fail(e, "extent must have xmin < xmax and ymin < ymax");
       sc.grid.extent = ex;
     }
+    if (sc.grid.extent && s.get("buffer_m"))
+      s.fail(s.get("buffer_m"),
+             "buffer_m applies to extent_from; widen the explicit extent instead");
     if (sc.grid.extent && !sc.grid.extent_from.empty())
       s.fail(s.get("extent"), "give either extent or extent_from, not both");
     if (const auto b = s.number("buffer_m")) {
@@ -369,11 +373,13 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
   if (const toml::table* t = top.table("limits")) {
     Section s(*t, "[limits]", label);
     if (const auto gb = s.number("max_memory_gb")) {
-      if (*gb <= 0.0) s.fail(s.get("max_memory_gb"), "max_memory_gb must be positive");
+      if (*gb <= 0.0 || *gb > 1e6)
+        s.fail(s.get("max_memory_gb"), "max_memory_gb must lie between 0 and 1000000");
       sc.limits.max_bytes = static_cast<std::int64_t>(*gb * 1024.0 * 1024.0 * 1024.0);
     }
     if (const auto cells = s.number("max_cells")) {
-      if (*cells < 1.0) s.fail(s.get("max_cells"), "max_cells must be at least 1");
+      if (*cells < 1.0 || *cells > 1e18)
+        s.fail(s.get("max_cells"), "max_cells must lie between 1 and 1e18");
       sc.limits.max_cells = static_cast<std::int64_t>(*cells);
     }
     s.finish();
@@ -432,13 +438,23 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
   }
   if (sc.criteria.empty())
     top.fail(&root, "has no [criteria.NAME] tables; add at least one criterion");
-  for (std::size_t i = 0; i < sc.criteria.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j)
-      if (sc.criteria[i].output == sc.criteria[j].output)
-        throw InputError(label + ":" + std::to_string(sc.criteria[i].line) + ": [criteria." +
-                         sc.criteria[i].name + "] writes output '" + sc.criteria[i].output +
-                         "' like [criteria." + sc.criteria[j].name +
-                         "]; give one of them another output name");
+  // Every file a run writes has its own stem: the indicators, the scores and the fixed names.
+  {
+    std::map<std::string, std::string> stems{{"suitability", "the suitability raster"},
+                                             {"districts", "the district statistics"},
+                                             {"manifest", "the manifest"}};
+    for (const auto& c : sc.criteria) {
+      for (const auto& [stem, what] :
+           {std::pair{c.output, "output of [criteria." + c.name + "]"},
+            std::pair{c.name + "_score", "score of [criteria." + c.name + "]"}}) {
+        const auto [it, inserted] = stems.emplace(stem, what);
+        if (!inserted)
+          throw InputError(label + ":" + std::to_string(c.line) + ": [criteria." + c.name +
+                           "] would write '" + stem + ".tif', which is already " + it->second +
+                           "; set output = \"...\" to another name");
+      }
+    }
+  }
 
   sc.outputs.folder = "standort-out";
   if (const toml::table* t = top.table("outputs")) {
@@ -489,6 +505,8 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
 }
 
 Scenario load_scenario(const fs::path& file) {
+  if (std::filesystem::exists(file) && !std::filesystem::is_regular_file(file))
+    throw InputError(file.string() + ": is not a file; give the path of a scenario .toml file");
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     throw InputError(file.string() + ": cannot read the scenario file" +

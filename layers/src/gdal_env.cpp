@@ -9,8 +9,11 @@
 #include <ogr_spatialref.h>
 #include <proj.h>
 
+#include <cmath>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <sstream>
 
 namespace standort::layers {
 
@@ -75,6 +78,41 @@ void require_projected_metric_crs(const std::string& crs, const std::string& wha
   if (to_metre != 1.0)
     throw InputError(what + ": '" + crs + "' measures in units of " + std::to_string(to_metre) +
                      " m; use a CRS in metres, e.g. \"EPSG:25832\"");
+}
+
+void require_true_scale(const std::string& crs, double centre_x, double centre_y, double tolerance,
+                        const std::string& what) {
+  OGRSpatialReference srs;
+  GdalErrorTrap trap;
+  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE) return;  // reported elsewhere
+  srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference geo;
+  geo.CopyGeogCSFrom(&srs);
+  geo.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation, void (*)(OGRCoordinateTransformation*)> ct(
+      OGRCreateCoordinateTransformation(&srs, &geo),
+      [](OGRCoordinateTransformation* t) { OGRCoordinateTransformation::DestroyCT(t); });
+  double lon = centre_x, lat = centre_y;
+  if (!ct || !ct->Transform(1, &lon, &lat)) return;
+  std::unique_ptr<PJ_CONTEXT, void (*)(PJ_CONTEXT*)> ctx(
+      proj_context_create(), [](PJ_CONTEXT* c) { proj_context_destroy(c); });
+  std::unique_ptr<PJ, void (*)(PJ*)> pj(proj_create(ctx.get(), crs.c_str()),
+                                        [](PJ* p) { proj_destroy(p); });
+  if (!pj) return;
+  const PJ_FACTORS f = proj_factors(pj.get(), proj_coord(proj_torad(lon), proj_torad(lat), 0, 0));
+  if (proj_context_errno(ctx.get()) != 0) return;
+  const double worst =
+      std::max(std::fabs(f.meridional_scale - 1.0), std::fabs(f.parallel_scale - 1.0));
+  if (worst > tolerance) {
+    std::ostringstream s;
+    s.precision(4);
+    s << what << ": " << crs << " stretches distances by a factor of "
+      << std::max(f.meridional_scale, f.parallel_scale) << " at the study area (lon " << lon
+      << ", lat " << lat << "), so distances, densities and areas would be wrong; "
+      << "use a conformal projection with true scale there, e.g. \"EPSG:25832\" (ETRS89 / UTM 32N) "
+         "for Bochum";
+    throw InputError(s.str());
+  }
 }
 
 std::string crs_wkt(const std::string& crs) {

@@ -68,7 +68,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                           levels.data(), 0, nullptr, nullptr, nullptr) != CE_None)
     fail("building overviews failed");
 
-  std::filesystem::create_directories(target.parent_path());
+  if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   CPLStringList create_options;
   if (options.cog) {

@@ -36,28 +36,26 @@ class GeosContext {
 
 // "" when valid, else GEOS's reason and location.
 std::string geos_invalid_reason(const OGRGeometry& geom, const GeosContext& geos) {
-  GEOSGeom g = geom.exportToGEOS(geos.get());
+  GEOSContextHandle_t ctx = geos.get();
+  const auto destroy = [ctx](GEOSGeometry* g) { GEOSGeom_destroy_r(ctx, g); };
+  const std::unique_ptr<GEOSGeometry, decltype(destroy)> g(geom.exportToGEOS(ctx), destroy);
   if (!g) return "cannot be converted for validation";
-  char* reason = nullptr;
-  GEOSGeometry* location = nullptr;
-  const char valid = GEOSisValidDetail_r(geos.get(), g, 0, &reason, &location);
-  std::string out;
-  if (valid != 1) {
-    out = reason ? reason : "invalid geometry";
-    if (location) {
-      double x = 0, y = 0;
-      if (GEOSGeomGetX_r(geos.get(), location, &x) == 1 &&
-          GEOSGeomGetY_r(geos.get(), location, &y) == 1) {
-        std::ostringstream s;
-        s.precision(10);
-        s << " at (" << x << " " << y << ")";
-        out += s.str();
-      }
-    }
+  char* reason_raw = nullptr;
+  GEOSGeometry* location_raw = nullptr;
+  const char valid = GEOSisValidDetail_r(ctx, g.get(), 0, &reason_raw, &location_raw);
+  const auto free_text = [ctx](char* t) { GEOSFree_r(ctx, t); };
+  const std::unique_ptr<char, decltype(free_text)> reason(reason_raw, free_text);
+  const std::unique_ptr<GEOSGeometry, decltype(destroy)> location(location_raw, destroy);
+  if (valid == 1) return "";
+  std::string out = reason ? reason.get() : "invalid geometry";
+  double x = 0, y = 0;
+  if (location && GEOSGeomGetX_r(ctx, location.get(), &x) == 1 &&
+      GEOSGeomGetY_r(ctx, location.get(), &y) == 1) {
+    std::ostringstream s;
+    s.precision(10);
+    s << " at (" << x << " " << y << ")";
+    out += s.str();
   }
-  if (reason) GEOSFree_r(geos.get(), reason);
-  if (location) GEOSGeom_destroy_r(geos.get(), location);
-  GEOSGeom_destroy_r(geos.get(), g);
   return out;
 }
 

@@ -91,7 +91,7 @@ void write_geojson_rfc7946(const std::filesystem::path& target, const VectorTabl
   GdalErrorTrap trap;
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GeoJSON");
   if (!driver) throw std::runtime_error("GDAL lacks the GeoJSON driver");
-  std::filesystem::create_directories(target.parent_path());
+  if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   {
     DatasetPtr ds(driver->Create(tmp.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
@@ -112,7 +112,7 @@ void write_gpkg(const std::filesystem::path& target, const std::vector<VectorTab
   GdalErrorTrap trap;
   GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!driver) throw std::runtime_error("GDAL lacks the GPKG driver");
-  std::filesystem::create_directories(target.parent_path());
+  if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   {
     DatasetPtr ds(driver->Create(tmp.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));

@@ -26,8 +26,9 @@ struct Result {
   std::string output;
 };
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(STANDORT_EXE) + " " + args + " 2>&1";
+Result run(const std::string& args, const std::string& cwd = "") {
+  const std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") +
+                          std::string(STANDORT_EXE) + " " + args + " 2>&1";
   Result r;
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);
@@ -206,10 +207,10 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   CHECK(manifest["libraries"]["gdal"].get<std::string>().rfind("3.", 0) == 0);
 }
 
-TEST_CASE("outputs are byte-identical for 1 and 2 threads", "[cli][threads]") {
+TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   standort::test::TempDir dir;
   REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
-  REQUIRE(run("run -q --threads 2 -o " + (dir / "b").string()).code == 0);
+  REQUIRE(run("run -q --threads 7 -o " + (dir / "b").string()).code == 0);
   for (const char* f :
        {"campus_distance.tif", "business_density.tif", "suitability.tif", "districts.geojson"}) {
     INFO(f);
@@ -341,6 +342,81 @@ TEST_CASE("counts per district equal an independent point-in-polygon count",
   CHECK(counted == 236);
 }
 
+TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the right values",
+          "[cli][proximity]") {
+  standort::test::TempDir dir;
+  const std::string extent =
+      " --extent-from " + demo_gpkg + " --extent-layer stadtgrenze --cell-size 50";
+  // A bare file name lands in the current folder.
+  const Result p = run("proximity -q " + demo_gpkg + " --layer campuses -o near.tif" + extent,
+                       dir.path().string());
+  INFO(p.output);
+  REQUIRE(p.code == 0);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "near.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  CHECK(ds->GetRasterCount() == 2);
+  CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
+  InputSpec campuses;
+  campuses.name = "campuses";
+  campuses.path = demo_gpkg;
+  campuses.layer = "campuses";
+  layers::ReadReport report;
+  const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
+  double gt[6];
+  ds->GetGeoTransform(gt);
+  for (int r = 0; r < ds->GetRasterYSize(); r += 29) {
+    for (int c = 0; c < ds->GetRasterXSize(); c += 31) {
+      float v[2];
+      REQUIRE(ds->GetRasterBand(1)->RasterIO(GF_Read, c, r, 1, 1, &v[0], 1, 1, GDT_Float32, 0, 0) ==
+              CE_None);
+      REQUIRE(ds->GetRasterBand(2)->RasterIO(GF_Read, c, r, 1, 1, &v[1], 1, 1, GDT_Float32, 0, 0) ==
+              CE_None);
+      const double x = gt[0] + (c + 0.5) * gt[1], y = gt[3] + (r + 0.5) * gt[5];
+      double best = 1e300;
+      std::int64_t fid = -1;
+      for (std::size_t i = 0; i < cs.size(); ++i) {
+        const double d = std::hypot(x - cs.points[i].x(), y - cs.points[i].y());
+        if (d < best) {
+          best = d;
+          fid = cs.fids[i];
+        }
+      }
+      REQUIRE_THAT(v[0], WithinAbs(best, 1e-3 + best * 1e-6));
+      REQUIRE(static_cast<std::int64_t>(v[1]) == fid);
+    }
+  }
+  const Result plain =
+      run("proximity -q " + demo_gpkg + " --layer campuses --format gtiff --no-nearest-id -o " +
+          (dir / "plain.tif").string() + extent);
+  REQUIRE(plain.code == 0);
+  std::unique_ptr<GDALDataset> pds(
+      GDALDataset::Open((dir / "plain.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(pds);
+  CHECK(pds->GetRasterCount() == 1);
+
+  const Result h =
+      run("heatmap -q " + demo_gpkg +
+          " --layer business_settlements --weight-field employees --radius 800 " +
+          "--output-values density_per_km2 -o " + (dir / "heat.tif").string() + extent);
+  INFO(h.output);
+  REQUIRE(h.code == 0);
+  std::unique_ptr<GDALDataset> hds(
+      GDALDataset::Open((dir / "heat.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(hds);
+  CHECK(std::string(hds->GetRasterBand(1)->GetUnitType()) == "employees per km2");
+
+  // -o naming a folder, or an output folder that is a file, is bad input, not an internal error.
+  const Result folder =
+      run("proximity -q " + demo_gpkg + " --layer campuses -o " + dir.path().string() + extent);
+  CHECK(folder.code == 2);
+  CHECK_THAT(folder.output, Contains("is a folder"));
+  const Result file_as_folder = run("run -q -o " + (dir / "near.tif").string());
+  CHECK(file_as_folder.code == 2);
+  CHECK_THAT(file_as_folder.output, Contains("is an existing file"));
+}
+
 TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
   standort::test::TempDir dir;
   write_file(dir / "huge.toml",
@@ -369,6 +445,22 @@ TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
   CHECK(j["kind"] == "vector");
   CHECK(j["layers"].size() >= 5);
   for (const auto& l : j["layers"]) CHECK(l["problems"].empty());
+
+  // Output stems may not collide; distorting projections are refused.
+  std::string clash = scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 50);
+  clash.replace(clash.find("output = \"campus_distance\""), 26, "output = \"suitability\"");
+  write_file(dir / "clash.toml", clash);
+  const Result c = run("validate -q " + (dir / "clash.toml").string());
+  CHECK(c.code == 2);
+  CHECK_THAT(c.output, Contains("already the suitability raster"));
+  std::string mercator = scenario_text(demo_inputs_districts(), demo_inputs_campuses(), 50);
+  mercator.replace(mercator.find("[grid]\n"), 7, "[grid]\ncrs = \"EPSG:3857\"\n");
+  write_file(dir / "mercator.toml", mercator);
+  const Result m = run("validate -q " + (dir / "mercator.toml").string());
+  CHECK(m.code == 2);
+  CHECK_THAT(m.output, Contains("stretches distances by a factor of 1.6"));
+  CHECK(run("run -q " + dir.path().string()).code == 2);  // a folder is not a scenario
+  CHECK(run("run -q --threads 100000").code == 2);
 
   const Result missing = run("info " + (dir / "nope.gpkg").string());
   CHECK(missing.code == 2);

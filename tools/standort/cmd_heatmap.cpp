@@ -53,8 +53,11 @@ Action register_heatmap(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({"cog", "gtiff"}))
       ->capture_default_str();
   app.add_option("--max-memory-gb", opt->max_memory_gb, "Memory limit for rasters in GiB")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 1e6));
   return [opt, &global]() {
+    if (std::filesystem::is_directory(opt->out))
+      throw InputError(opt->out + ": is a folder; -o takes the path of the GeoTIFF to write");
+    if (!(opt->buffer_m >= 0.0)) throw InputError("--buffer must be zero or positive metres");
     // The same checks and metadata as a scenario's density criterion: build one and reuse it.
     std::ostringstream toml;
     auto quote = [](const std::string& v) {

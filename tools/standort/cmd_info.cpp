@@ -90,7 +90,7 @@ Action register_info(CLI::App& app, const GlobalOptions&) {
     spec.encoding = opt->encoding;
     const nlohmann::json j = layers::describe_source(spec, opt->crs);
     if (opt->json)
-      std::cout << j.dump(2) << "\n";
+      std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     else
       print_text(j);
     return 0;

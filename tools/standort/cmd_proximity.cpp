@@ -44,8 +44,11 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
   app.add_flag("--no-nearest-id", opt->no_nearest_id,
                "Write only the distance band, not the nearest feature's FID");
   app.add_option("--max-memory-gb", opt->max_memory_gb, "Memory limit for rasters in GiB")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 1e6));
   return [opt, &global]() {
+    if (std::filesystem::is_directory(opt->out))
+      throw InputError(opt->out + ": is a folder; -o takes the path of the GeoTIFF to write");
+    if (!(opt->buffer_m >= 0.0)) throw InputError("--buffer must be zero or positive metres");
     Progress progress(global.quiet);
     layers::require_projected_metric_crs(opt->crs, "--crs");
     InputSpec spec;
@@ -79,19 +82,17 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     if (opt->max_memory_gb > 0.0)
       limits.max_bytes = static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
     check_grid_budget(extent, opt->cell_size_m, 12, limits, "proximity grid");
+    layers::require_true_scale(opt->crs, (extent.xmin + extent.xmax) / 2.0,
+                               (extent.ymin + extent.ymax) / 2.0, 0.02, "--crs");
     const Grid grid = Grid::snapped(extent, opt->cell_size_m, opt->crs);
 
     progress.begin("distance");
     DistanceField<float> field = distance_to_points<float>(
         grid, source.points, {.threads = global.threads, .nearest_index = !opt->no_nearest_id});
     Raster<float> fid;
-    if (!opt->no_nearest_id) {
-      fid = Raster<float>(grid, 0.0f);
-      auto nearest = field.nearest_index.cells();
-      auto fid_cells = fid.cells();
-      for (std::size_t i = 0; i < nearest.size(); ++i)
-        fid_cells[i] = static_cast<float>(source.fids[static_cast<std::size_t>(nearest[i])]);
-    }
+    std::string fid_description;
+    if (!opt->no_nearest_id)
+      fid = nearest_feature_band(field.nearest_index, source, fid_description);
     field.nearest_index = Raster<std::int32_t>();
     progress.end();
 
@@ -106,7 +107,7 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
          "m",
          {{"formula", "Euclidean distance from the cell centre to the nearest point"}}}};
     if (!opt->no_nearest_id)
-      bands.push_back({fid.cells(), "nearest feature id (FID)", "", {{"source", source.source}}});
+      bands.push_back({fid.cells(), fid_description, "", {{"source", source.source}}});
     layers::write_geotiff(opt->out, grid, bands, options);
     progress.end();
     return 0;

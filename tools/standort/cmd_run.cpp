@@ -2,6 +2,8 @@
 #include "commands.hpp"
 #include "pipeline.hpp"
 
+#include "standort/engine/error.hpp"
+
 #include <iostream>
 #include <memory>
 
@@ -20,7 +22,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
                  "Output folder (default: [outputs] folder of the scenario)");
   app.add_option("--max-memory-gb", opt->max_memory_gb,
                  "Memory limit for rasters in GiB (overrides [limits])")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 1e6));
   return [opt, &global]() {
     const std::filesystem::path file =
         opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
@@ -30,6 +32,9 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
           static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
     const std::filesystem::path out =
         opt->out_dir.empty() ? scenario.outputs.folder : std::filesystem::path(opt->out_dir);
+    if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
+      throw InputError(out.string() +
+                       ": the output folder is an existing file; choose another folder with -o");
     Progress progress(global.quiet);
     run_scenario(scenario, out, global.threads, progress);
     if (!global.quiet) {

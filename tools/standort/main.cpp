@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(name, description);
     sub->add_flag("-q,--quiet", global.quiet, "No progress output on stderr");
     sub->add_option("--threads", global.threads, "Worker threads (default: all cores)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, 256));
     actions[sub] = registrar(*sub, global);
   };
   add("run",

@@ -86,6 +86,26 @@ void Progress::note(const std::string& text) const {
   if (!m_quiet) std::cerr << "standort: " << text << "\n";
 }
 
+Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const FeatureSet& source,
+                                   std::string& description) {
+  // Float32 holds integers exactly up to 2^24; beyond that the band holds positions instead.
+  constexpr std::int64_t exact = std::int64_t{1} << 24;
+  const bool fids_fit = std::all_of(source.fids.begin(), source.fids.end(),
+                                    [](std::int64_t f) { return f >= -exact && f <= exact; });
+  description = fids_fit ? "nearest " + source.name + " feature id (FID)"
+                         : "nearest " + source.name +
+                               " feature position (0-based; its FIDs exceed Float32's exact range)";
+  Raster<float> band(nearest.grid(), k_nodata, k_nodata);
+  auto in = nearest.cells();
+  auto out = band.cells();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] < 0) continue;
+    const auto k = static_cast<std::size_t>(in[i]);
+    out[i] = static_cast<float>(fids_fit ? source.fids[k] : static_cast<std::int64_t>(k));
+  }
+  return band;
+}
+
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
                                    const Grid& grid, int threads, Progress& progress) {
   progress.begin("distance to " + c.layer);
@@ -97,11 +117,7 @@ IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& sou
     for (float& v : field.distance_m.cells())
       if (v > c.max_distance_m) v = static_cast<float>(c.beyond_value);
   IndicatorRaster r;
-  r.nearest_fid = Raster<float>(grid, k_nodata, k_nodata);
-  auto nearest = field.nearest_index.cells();
-  auto fid_cells = r.nearest_fid.cells();
-  for (std::size_t i = 0; i < nearest.size(); ++i)
-    fid_cells[i] = static_cast<float>(source.fids[static_cast<std::size_t>(nearest[i])]);
+  r.nearest_fid = nearest_feature_band(field.nearest_index, source, r.nearest_description);
   r.values = std::move(field.distance_m);
   r.values.set_nodata(k_nodata);
   r.description = "distance to nearest " + c.layer;
@@ -265,6 +281,8 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
   // suitability (4), the mask (1) and the district zones (4).
   const std::int64_t bytes_per_cell = 12 * static_cast<std::int64_t>(scenario.criteria.size()) + 9;
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
+  layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
+                             (extent.ymin + extent.ymax) / 2.0, 0.02, "[grid] crs");
   return Grid::snapped(extent, scenario.grid.cell_size_m, scenario.grid.crs);
 }
 
@@ -450,6 +468,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   progress.begin("write outputs");
   fs::create_directories(out_dir);
   layers::remove_stale_temporaries(out_dir);
+  // An earlier run's manifest must not describe the files this run is about to replace.
+  fs::remove(out_dir / "manifest.json");
   nlohmann::json outputs = nlohmann::json::array();
   auto record = [&](const fs::path& p, const std::string& kind) {
     outputs.push_back(
@@ -469,7 +489,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       if (c.kind == CriterionKind::distance) {
         o.overview_resampling = "NEAREST";  // the id band must not be averaged
         bands.push_back({r.ind.nearest_fid.cells(),
-                         "nearest " + c.layer + " feature id (FID)",
+                         r.ind.nearest_description,
                          "",
                          {{"source", layer_of(inputs, c.layer).source}}});
       }
@@ -572,7 +592,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   manifest["timings_s"] = progress.timings();
   manifest["threads"] = resolve_threads(threads);
   manifest["total_s"] = std::round(seconds_since(run_start) * 1000.0) / 1000.0;
-  layers::write_text_atomic(out_dir / "manifest.json", manifest.dump(2) + "\n");
+  layers::write_text_atomic(
+      out_dir / "manifest.json",
+      manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace standort::cli

@@ -44,12 +44,18 @@ struct LoadedInputs {
 struct IndicatorRaster {
   Raster<float> values;       ///< distance in m, or density
   Raster<float> nearest_fid;  ///< distance indicators only: FID of the nearest feature
+  std::string nearest_description;
   float max_value = 0.0f;
   std::string description;  ///< band description
   std::string unit;
   std::string stat_name;  ///< district column for the indicator's mean
   std::map<std::string, std::string> metadata;
 };
+
+/// The band of nearest-feature FIDs for an index raster (positions when FIDs exceed 2^24);
+/// `description` receives the band description saying which.
+Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const FeatureSet& source,
+                                   std::string& description);
 
 /// Distance from every cell to the nearest feature of `source`, with the nearest FID.
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,

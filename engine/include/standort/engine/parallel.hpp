@@ -7,15 +7,19 @@
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 namespace standort {
 
-/// Threads to use: `requested` when > 0, otherwise the hardware concurrency.
+/// More threads than this never help on the machines standort runs on.
+constexpr int max_threads = 256;
+
+/// Threads to use: `requested` when > 0 (at most max_threads), otherwise the hardware concurrency.
 inline int resolve_threads(int requested) {
-  if (requested > 0) return requested;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (requested > 0) return std::min(requested, max_threads);
+  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, max_threads);
 }
 
 /// Calls body(begin, end) on disjoint blocks of [0, count) from up to `threads` threads.
@@ -24,8 +28,8 @@ template <class Body>
 void parallel_for_blocks(std::int64_t count, int threads, Body&& body) {
   threads = resolve_threads(threads);
   if (count <= 0) return;
-  const std::int64_t block =
-      std::max<std::int64_t>(1, std::min<std::int64_t>(64, count / (threads * 4) + 1));
+  const std::int64_t block = std::max<std::int64_t>(
+      1, std::min<std::int64_t>(64, count / (std::int64_t{threads} * 4) + 1));
   if (threads == 1 || count <= block) {
     body(std::int64_t{0}, count);
     return;
@@ -49,7 +53,13 @@ void parallel_for_blocks(std::int64_t count, int threads, Body&& body) {
   };
   std::vector<std::thread> pool;
   pool.reserve(static_cast<std::size_t>(threads - 1));
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  for (int t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // the system gives no more threads: carry on with those started
+    }
+  }
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);

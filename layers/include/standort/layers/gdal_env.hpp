@@ -39,6 +39,11 @@ LibraryVersions library_versions();
 /// with metre units. Throws InputError with a hint when it is not.
 void require_projected_metric_crs(const std::string& crs, const std::string& what);
 
+/// Throws InputError when the projection's scale at the centre of `extent` (in `crs`) differs from
+/// 1 by more than `tolerance` (e.g. Web Mercator: distances and areas would be wrong).
+void require_true_scale(const std::string& crs, double centre_x, double centre_y, double tolerance,
+                        const std::string& what);
+
 /// WKT of a CRS given by user input such as "EPSG:25832".
 std::string crs_wkt(const std::string& crs);
 
