@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace standort::layers {
@@ -92,6 +93,130 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   }
   if (!trap.errors().empty()) fail("writing the GeoTIFF failed");
   tmp.commit();
+}
+
+namespace {
+
+void describe(GDALDataset& ds, const Grid& grid, const std::vector<BandInfo>& bands,
+              const GeoTiffOptions& options) {
+  double gt[6];
+  grid.geotransform(gt);
+  ds.SetGeoTransform(gt);
+  OGRSpatialReference srs;
+  if (srs.SetFromUserInput(grid.crs().c_str()) == OGRERR_NONE) ds.SetSpatialRef(&srs);
+  for (const auto& [key, value] : options.metadata) ds.SetMetadataItem(key.c_str(), value.c_str());
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    GDALRasterBand* b = ds.GetRasterBand(static_cast<int>(i) + 1);
+    b->SetNoDataValue(options.nodata);
+    b->SetDescription(bands[i].description.c_str());
+    b->SetUnitType(bands[i].unit.c_str());
+    for (const auto& [key, value] : bands[i].metadata)
+      b->SetMetadataItem(key.c_str(), value.c_str());
+  }
+}
+
+}  // namespace
+
+struct GeoTiffStream::Impl {
+  std::filesystem::path target;
+  Grid grid;
+  std::vector<BandInfo> bands;
+  GeoTiffOptions options;
+  AtomicPath final_tmp;
+  std::optional<AtomicPath> staging;  // COG: the tiled GeoTIFF written first
+  DatasetPtr ds;
+
+  Impl(std::filesystem::path t, const Grid& g, std::vector<BandInfo> b, GeoTiffOptions o)
+      : target(std::move(t)),
+        grid(g),
+        bands(std::move(b)),
+        options(std::move(o)),
+        final_tmp(target) {}
+
+  [[noreturn]] void fail(const std::string& what, const GdalErrorTrap& trap) const {
+    throw std::runtime_error(target.string() + ": " + what +
+                             (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+  }
+};
+
+GeoTiffStream::GeoTiffStream(std::filesystem::path target, const Grid& grid,
+                             std::vector<BandInfo> bands, GeoTiffOptions options) {
+  init_gdal();
+  if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
+  auto impl = std::make_unique<Impl>(std::move(target), grid, std::move(bands), std::move(options));
+  GdalErrorTrap trap;
+  if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX)
+    impl->fail("grid is too large for GeoTIFF", trap);
+  GDALDriver* gtiff = GetGDALDriverManager()->GetDriverByName("GTiff");
+  if (!gtiff) impl->fail("GDAL lacks the GTiff driver", trap);
+  CPLStringList create;
+  create.SetNameValue("BIGTIFF", "IF_SAFER");
+  std::filesystem::path path = impl->final_tmp.temp();
+  if (impl->options.cog) {
+    impl->staging.emplace(impl->target.parent_path() /
+                          (impl->target.stem().string() + ".staging.tif"));
+    path = impl->staging->temp();
+    create.SetNameValue("TILED", "YES");
+    create.SetNameValue("BLOCKXSIZE", "512");
+    create.SetNameValue("BLOCKYSIZE", "512");
+  }
+  impl->ds.reset(gtiff->Create(path.c_str(), static_cast<int>(grid.cols()),
+                               static_cast<int>(grid.rows()), static_cast<int>(impl->bands.size()),
+                               GDT_Float32, create.List()));
+  if (!impl->ds) impl->fail("cannot create the GeoTIFF", trap);
+  describe(*impl->ds, grid, impl->bands, impl->options);
+  m_impl = impl.release();
+}
+
+GeoTiffStream::~GeoTiffStream() { delete m_impl; }
+
+void GeoTiffStream::write_rows(std::int64_t row_begin,
+                               const std::vector<std::span<const float>>& bands) {
+  GdalErrorTrap trap;
+  if (bands.size() != m_impl->bands.size()) m_impl->fail("wrong number of bands", trap);
+  const std::int64_t cols = m_impl->grid.cols();
+  const std::int64_t n = static_cast<std::int64_t>(bands.front().size()) / cols;
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    GDALRasterBand* b = m_impl->ds->GetRasterBand(static_cast<int>(i) + 1);
+    if (b->RasterIO(GF_Write, 0, static_cast<int>(row_begin), static_cast<int>(cols),
+                    static_cast<int>(n), const_cast<float*>(bands[i].data()),
+                    static_cast<int>(cols), static_cast<int>(n), GDT_Float32, 0, 0) != CE_None)
+      m_impl->fail("writing rows failed", trap);
+  }
+}
+
+void GeoTiffStream::finish() {
+  GdalErrorTrap trap;
+  Impl& m = *m_impl;
+  if (m.options.cog) {
+    const int cols = static_cast<int>(m.grid.cols()), rows = static_cast<int>(m.grid.rows());
+    std::vector<int> levels;
+    for (int f = 2; std::max(cols, rows) / f >= 256; f *= 2) levels.push_back(f);
+    if (!levels.empty() &&
+        m.ds->BuildOverviews(m.options.overview_resampling.c_str(), static_cast<int>(levels.size()),
+                             levels.data(), 0, nullptr, nullptr, nullptr) != CE_None)
+      m.fail("building overviews failed", trap);
+    m.ds->FlushCache();
+    GDALDriver* cog = GetGDALDriverManager()->GetDriverByName("COG");
+    if (!cog) m.fail("GDAL lacks the COG driver", trap);
+    CPLStringList create;
+    create.SetNameValue("COMPRESS", "DEFLATE");
+    create.SetNameValue("PREDICTOR", "YES");
+    create.SetNameValue("LEVEL", std::to_string(m.options.deflate_level).c_str());
+    create.SetNameValue("BLOCKSIZE", "512");
+    create.SetNameValue("BIGTIFF", "IF_SAFER");
+    create.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
+    create.SetNameValue("NUM_THREADS", std::to_string(resolve_threads(m.options.threads)).c_str());
+    DatasetPtr out(cog->CreateCopy(m.final_tmp.temp().c_str(), m.ds.get(), FALSE, create.List(),
+                                   nullptr, nullptr));
+    if (!out) m.fail("writing the COG failed", trap);
+    out.reset();
+    m.ds.reset();
+  } else {
+    m.ds.reset();
+  }
+  if (!trap.errors().empty()) m.fail("writing the GeoTIFF failed", trap);
+  m.final_tmp.commit();
 }
 
 }  // namespace standort::layers

@@ -100,16 +100,37 @@ Action register_heatmap(CLI::App& app, const GlobalOptions& global) {
 
     Progress progress(global.quiet);
     const LoadedInputs inputs = load_inputs(scenario, progress);
-    const Grid grid = plan_grid(scenario, inputs);
+    const Grid grid = plan_grid(scenario, inputs, 1);  // bands keep memory bounded
     const CriterionSpec& c = scenario.criteria.front();
-    IndicatorRaster r =
-        density_indicator(c, inputs.layers.at("points"), grid, global.threads, progress);
-    progress.begin("write " + opt->out);
     layers::GeoTiffOptions options;
     options.cog = opt->format == "cog";
     options.threads = global.threads;
-    layers::write_geotiff(opt->out, grid, {{r.values.cells(), r.description, r.unit, r.metadata}},
-                          options);
+    // Large grids are computed and written in bands of rows (4 bytes a cell in memory).
+    const std::int64_t budget =
+        std::min<std::int64_t>(scenario.limits.max_bytes, std::int64_t{1} << 30);
+    const std::int64_t rows_per_band = band_rows(grid, 4, budget);
+    if (rows_per_band >= grid.rows()) {
+      IndicatorRaster r =
+          density_indicator(c, inputs.layers.at("points"), grid, global.threads, progress);
+      progress.begin("write " + opt->out);
+      layers::write_geotiff(opt->out, grid, {{r.values.cells(), r.description, r.unit, r.metadata}},
+                            options);
+      progress.end();
+      return 0;
+    }
+    progress.begin("density and write, in bands of " + std::to_string(rows_per_band) + " rows");
+    Progress quiet(true);
+    std::unique_ptr<layers::GeoTiffStream> stream;
+    for (std::int64_t r0 = 0; r0 < grid.rows(); r0 += rows_per_band) {
+      IndicatorRaster r = density_indicator(c, inputs.layers.at("points"), grid, global.threads,
+                                            quiet, {r0, r0 + rows_per_band});
+      if (!stream)
+        stream = std::make_unique<layers::GeoTiffStream>(
+            opt->out, grid, std::vector<layers::BandInfo>{{r.description, r.unit, r.metadata}},
+            options);
+      stream->write_rows(r0, {r.values.cells()});
+    }
+    stream->finish();
     progress.end();
     return 0;
   };

@@ -81,34 +81,57 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     ResourceLimits limits;
     if (opt->max_memory_gb > 0.0)
       limits.max_bytes = static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
-    check_grid_budget(extent, opt->cell_size_m, 12, limits, "proximity grid");
+    // Only a band of rows is held in memory at a time; the whole grid must still be indexable.
+    check_grid_budget(extent, opt->cell_size_m, 1, limits, "proximity grid");
     layers::require_true_scale(opt->crs, (extent.xmin + extent.xmax) / 2.0,
                                (extent.ymin + extent.ymax) / 2.0, 0.02, "--crs");
     const Grid grid = Grid::snapped(extent, opt->cell_size_m, opt->crs);
 
-    progress.begin("distance");
-    DistanceField<float> field = distance_to_points<float>(
-        grid, source.points, {.threads = global.threads, .nearest_index = !opt->no_nearest_id});
-    Raster<float> fid;
-    std::string fid_description;
-    if (!opt->no_nearest_id)
-      fid = nearest_feature_band(field.nearest_index, source, fid_description);
-    field.nearest_index = Raster<std::int32_t>();
-    progress.end();
-
-    progress.begin("write " + opt->out);
     layers::GeoTiffOptions options;
     options.cog = opt->format == "cog";
     options.threads = global.threads;
     options.overview_resampling = "NEAREST";
-    std::vector<layers::BandOut> bands{
-        {field.distance_m.cells(),
-         "distance to nearest feature",
-         "m",
-         {{"formula", "Euclidean distance from the cell centre to the nearest point"}}}};
-    if (!opt->no_nearest_id)
-      bands.push_back({fid.cells(), fid_description, "", {{"source", source.source}}});
-    layers::write_geotiff(opt->out, grid, bands, options);
+    const layers::BandInfo distance_info{
+        "distance to nearest feature",
+        "m",
+        {{"formula", "Euclidean distance from the cell centre to the nearest point"}}};
+    // Grids whose working set (distance, index, FID: 12 bytes a cell) exceeds the band budget
+    // are computed and written in bands of rows; smaller ones at once.
+    const std::int64_t budget = std::min<std::int64_t>(limits.max_bytes, std::int64_t{1} << 30);
+    const std::int64_t rows_per_band = band_rows(grid, opt->no_nearest_id ? 4 : 12, budget);
+    std::unique_ptr<layers::GeoTiffStream> stream;
+    progress.begin(rows_per_band < grid.rows() ? "distance and write, in bands of " +
+                                                     std::to_string(rows_per_band) + " rows"
+                                               : "distance");
+    for (std::int64_t r0 = 0; r0 < grid.rows(); r0 += rows_per_band) {
+      DistanceField<float> field = distance_to_points<float>(grid, source.points,
+                                                             {.threads = global.threads,
+                                                              .nearest_index = !opt->no_nearest_id,
+                                                              .rows = {r0, r0 + rows_per_band}});
+      Raster<float> fid;
+      std::string fid_description;
+      if (!opt->no_nearest_id)
+        fid = nearest_feature_band(field.nearest_index, source, fid_description);
+      field.nearest_index = Raster<std::int32_t>();
+      std::vector<layers::BandInfo> infos{distance_info};
+      if (!opt->no_nearest_id) infos.push_back({fid_description, "", {{"source", source.source}}});
+      if (rows_per_band >= grid.rows()) {
+        progress.end();
+        progress.begin("write " + opt->out);
+        std::vector<layers::BandOut> bands;
+        bands.push_back(
+            {field.distance_m.cells(), infos[0].description, infos[0].unit, infos[0].metadata});
+        if (!opt->no_nearest_id)
+          bands.push_back({fid.cells(), infos[1].description, infos[1].unit, infos[1].metadata});
+        layers::write_geotiff(opt->out, grid, bands, options);
+        break;
+      }
+      if (!stream) stream = std::make_unique<layers::GeoTiffStream>(opt->out, grid, infos, options);
+      std::vector<std::span<const float>> rows{field.distance_m.cells()};
+      if (!opt->no_nearest_id) rows.push_back(fid.cells());
+      stream->write_rows(r0, rows);
+    }
+    if (stream) stream->finish();
     progress.end();
     return 0;
   };

@@ -107,9 +107,11 @@ Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const Fe
 }
 
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
-                                   const Grid& grid, int threads, Progress& progress) {
+                                   const Grid& grid, int threads, Progress& progress,
+                                   RowWindow rows) {
   progress.begin("distance to " + c.layer);
   DistanceOptions options;
+  options.rows = rows;
   options.threads = threads;
   options.signed_inside = c.signed_inside;
   DistanceField<float> field = distance_to_features<float>(grid, source, options);
@@ -150,7 +152,8 @@ static std::vector<double> field_values(const FeatureSet& fs, const std::string&
 }
 
 IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& source,
-                                  const Grid& grid, int threads, Progress& progress) {
+                                  const Grid& grid, int threads, Progress& progress,
+                                  RowWindow rows) {
   const DensitySpec& d = c.density;
   const std::vector<double> weights =
       d.weight_field.empty()
@@ -170,6 +173,7 @@ IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& sour
   o.decay = d.decay;
   o.scale = d.scale;
   o.threads = threads;
+  o.rows = rows;
   std::string radius_note;
   if (d.rule != BandwidthRule::none) {
     const double h = bandwidth_m(d.rule, source.points, weights);
@@ -212,6 +216,13 @@ IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& sour
   r.max_value = max_value(r.values);
   progress.end();
   return r;
+}
+
+std::int64_t band_rows(const Grid& grid, std::int64_t bytes_per_cell, std::int64_t budget_bytes) {
+  const std::int64_t per_row = std::max<std::int64_t>(1, grid.cols() * bytes_per_cell);
+  const std::int64_t fit = std::max<std::int64_t>(16, budget_bytes / per_row);
+  if (fit >= grid.rows()) return grid.rows();
+  return fit >= 512 ? fit / 512 * 512 : fit / 16 * 16;
 }
 
 fs::path default_scenario() {
@@ -270,7 +281,7 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
     require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
 }
 
-Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
+Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_t bytes_per_cell) {
   Extent extent;
   if (scenario.grid.extent) {
     extent = *scenario.grid.extent;
@@ -279,7 +290,8 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs) {
   }
   // Cells held at once: distance (4) + nearest id (4) + score (4) per criterion, the
   // suitability (4), the mask (1) and the district zones (4).
-  const std::int64_t bytes_per_cell = 12 * static_cast<std::int64_t>(scenario.criteria.size()) + 9;
+  if (bytes_per_cell < 0)
+    bytes_per_cell = 12 * static_cast<std::int64_t>(scenario.criteria.size()) + 9;
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
                              (extent.ymin + extent.ymax) / 2.0, 0.02, "[grid] crs");

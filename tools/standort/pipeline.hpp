@@ -58,11 +58,18 @@ Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const Fe
                                    std::string& description);
 
 /// Distance from every cell to the nearest feature of `source`, with the nearest FID.
+/// With `rows`, only that band of the grid is computed (see RowWindow).
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
-                                   const Grid& grid, int threads, Progress& progress);
+                                   const Grid& grid, int threads, Progress& progress,
+                                   RowWindow rows = {});
 /// Kernel density of `source` as the criterion's density settings say.
 IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& source,
-                                  const Grid& grid, int threads, Progress& progress);
+                                  const Grid& grid, int threads, Progress& progress,
+                                  RowWindow rows = {});
+
+/// Rows per band so that `bytes_per_cell` of working memory per cell stays near `budget_bytes`;
+/// a multiple of 512 rows (whole GeoTIFF tiles) where the budget allows, of 16 otherwise.
+std::int64_t band_rows(const Grid& grid, std::int64_t bytes_per_cell, std::int64_t budget_bytes);
 
 /// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is
 /// missing.
@@ -72,7 +79,9 @@ std::filesystem::path default_scenario();
 LoadedInputs load_inputs(const Scenario& scenario, Progress& progress);
 
 /// The analysis grid: extent from the scenario, snapped outward, checked against the limits.
-Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs);
+/// `bytes_per_cell` overrides the whole-run estimate for steps that work in bands of rows.
+Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs,
+               std::int64_t bytes_per_cell = -1);
 
 /// Checks what load_inputs cannot: geometry kinds of referenced layers.
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);

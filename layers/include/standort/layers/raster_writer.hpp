@@ -35,4 +35,32 @@ struct GeoTiffOptions {
 void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                    const std::vector<BandOut>& bands, const GeoTiffOptions& options);
 
+/// Band description for streamed output, whose cells arrive in row bands.
+struct BandInfo {
+  std::string description;
+  std::string unit;
+  std::map<std::string, std::string> metadata;
+};
+
+/// Writes a GeoTIFF band of rows at a time, so memory stays bounded however large the grid.
+/// A plain GeoTIFF is written directly; a COG goes through a tiled temporary GeoTIFF in the
+/// target folder whose overviews GDAL builds from disk, then is copied into COG layout.
+/// Nothing appears under the target name until finish() succeeds.
+class GeoTiffStream {
+ public:
+  GeoTiffStream(std::filesystem::path target, const Grid& grid, std::vector<BandInfo> bands,
+                GeoTiffOptions options);
+  ~GeoTiffStream();
+  GeoTiffStream(const GeoTiffStream&) = delete;
+  GeoTiffStream& operator=(const GeoTiffStream&) = delete;
+
+  /// Rows [row_begin, row_begin + n) of every band; each span holds n * cols cells.
+  void write_rows(std::int64_t row_begin, const std::vector<std::span<const float>>& bands);
+  void finish();
+
+ private:
+  struct Impl;
+  Impl* m_impl;
+};
+
 }  // namespace standort::layers
