@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -57,6 +58,20 @@ std::size_t file_count(const std::filesystem::path& dir) {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
   return n;
+}
+
+/// Distance from (x, y) to the nearest point of `fs`, and that point's FID.
+std::pair<double, std::int64_t> nearest_by_brute_force(const FeatureSet& fs, double x, double y) {
+  double best = std::numeric_limits<double>::infinity();
+  std::int64_t fid = -1;
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    const double d = std::hypot(x - fs.points[i].x(), y - fs.points[i].y());
+    if (d < best) {
+      best = d;
+      fid = fs.fids[i];
+    }
+  }
+  return {best, fid};
 }
 
 const std::string demo_gpkg = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
@@ -148,15 +163,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   for (int r = 0; r < rows; r += 37) {
     for (int c = 0; c < cols; c += 41) {
       const double x = gt[0] + (c + 0.5) * gt[1], y = gt[3] + (r + 0.5) * gt[5];
-      double best = 1e300;
-      std::int64_t best_fid = -1;
-      for (std::size_t i = 0; i < cs.size(); ++i) {
-        const double v = std::hypot(x - cs.points[i].x(), y - cs.points[i].y());
-        if (v < best) {
-          best = v;
-          best_fid = cs.fids[i];
-        }
-      }
+      const auto [best, best_fid] = nearest_by_brute_force(cs, x, y);
       const std::size_t k = static_cast<std::size_t>(r) * cols + c;
       REQUIRE_THAT(d[k], WithinAbs(best, 1e-3 + best * 1e-6));
       REQUIRE(static_cast<std::int64_t>(fid[k]) == best_fid);
@@ -375,15 +382,7 @@ TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the ri
       REQUIRE(ds->GetRasterBand(2)->RasterIO(GF_Read, c, r, 1, 1, &v[1], 1, 1, GDT_Float32, 0, 0) ==
               CE_None);
       const double x = gt[0] + (c + 0.5) * gt[1], y = gt[3] + (r + 0.5) * gt[5];
-      double best = 1e300;
-      std::int64_t fid = -1;
-      for (std::size_t i = 0; i < cs.size(); ++i) {
-        const double d = std::hypot(x - cs.points[i].x(), y - cs.points[i].y());
-        if (d < best) {
-          best = d;
-          fid = cs.fids[i];
-        }
-      }
+      const auto [best, fid] = nearest_by_brute_force(cs, x, y);
       REQUIRE_THAT(v[0], WithinAbs(best, 1e-3 + best * 1e-6));
       REQUIRE(static_cast<std::int64_t>(v[1]) == fid);
     }
