@@ -115,17 +115,4 @@ void require_true_scale(const std::string& crs, double centre_x, double centre_y
   }
 }
 
-std::string crs_wkt(const std::string& crs) {
-  OGRSpatialReference srs;
-  GdalErrorTrap trap;
-  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
-    throw InputError("'" + crs + "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
-  char* wkt = nullptr;
-  const char* options[] = {"FORMAT=WKT2_2019", nullptr};
-  srs.exportToWkt(&wkt, options);
-  std::string out = wkt ? wkt : "";
-  CPLFree(wkt);
-  return out;
-}
-
 }  // namespace standort::layers

@@ -60,6 +60,15 @@ std::size_t file_count(const std::filesystem::path& dir) {
   return n;
 }
 
+/// Band `band` of `ds` as Float32 cells, row-major; REQUIREs a successful read.
+std::vector<float> read_band(GDALDataset& ds, int band) {
+  const int nx = ds.GetRasterXSize(), ny = ds.GetRasterYSize();
+  std::vector<float> cells(static_cast<std::size_t>(nx) * ny);
+  REQUIRE(ds.GetRasterBand(band)->RasterIO(GF_Read, 0, 0, nx, ny, cells.data(), nx, ny, GDT_Float32,
+                                           0, 0) == CE_None);
+  return cells;
+}
+
 /// Distance from (x, y) to the nearest point of `fs`, and that point's FID.
 std::pair<double, std::int64_t> nearest_by_brute_force(const FeatureSet& fs, double x, double y) {
   double best = std::numeric_limits<double>::infinity();
@@ -152,13 +161,8 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   double gt[6];
   dist->GetGeoTransform(gt);
   const int cols = dist->GetRasterXSize(), rows = dist->GetRasterYSize();
-  std::vector<float> d(static_cast<std::size_t>(cols) * rows), fid(d.size()), s(d.size());
-  REQUIRE(dist->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, d.data(), cols, rows,
-                                           GDT_Float32, 0, 0) == CE_None);
-  REQUIRE(dist->GetRasterBand(2)->RasterIO(GF_Read, 0, 0, cols, rows, fid.data(), cols, rows,
-                                           GDT_Float32, 0, 0) == CE_None);
-  REQUIRE(suit->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, cols, rows, s.data(), cols, rows,
-                                           GDT_Float32, 0, 0) == CE_None);
+  const std::vector<float> d = read_band(*dist, 1), fid = read_band(*dist, 2),
+                           s = read_band(*suit, 1);
   std::size_t scored = 0;
   for (int r = 0; r < rows; r += 37) {
     for (int c = 0; c < cols; c += 41) {
@@ -423,11 +427,7 @@ TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the ri
     REQUIRE(bds->GetRasterXSize() == nx);
     REQUIRE(bds->GetRasterYSize() == ny);
     for (int b = 1; b <= 2; ++b) {
-      std::vector<float> whole(static_cast<std::size_t>(nx) * ny), band(whole.size());
-      REQUIRE(ds->GetRasterBand(b)->RasterIO(GF_Read, 0, 0, nx, ny, whole.data(), nx, ny,
-                                             GDT_Float32, 0, 0) == CE_None);
-      REQUIRE(bds->GetRasterBand(b)->RasterIO(GF_Read, 0, 0, nx, ny, band.data(), nx, ny,
-                                              GDT_Float32, 0, 0) == CE_None);
+      const std::vector<float> whole = read_band(*ds, b), band = read_band(*bds, b);
       CHECK(std::memcmp(whole.data(), band.data(), whole.size() * sizeof(float)) == 0);
     }
     if (format == "cog") {
@@ -455,12 +455,7 @@ TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the ri
         GDALDataset::Open((dir / "heat_banded.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
     REQUIRE(a);
     REQUIRE(b);
-    const int nx = a->GetRasterXSize(), ny = a->GetRasterYSize();
-    std::vector<float> va(static_cast<std::size_t>(nx) * ny), vb(va.size());
-    REQUIRE(a->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, nx, ny, va.data(), nx, ny, GDT_Float32, 0,
-                                          0) == CE_None);
-    REQUIRE(b->GetRasterBand(1)->RasterIO(GF_Read, 0, 0, nx, ny, vb.data(), nx, ny, GDT_Float32, 0,
-                                          0) == CE_None);
+    const std::vector<float> va = read_band(*a, 1), vb = read_band(*b, 1);
     CHECK(std::memcmp(va.data(), vb.data(), va.size() * sizeof(float)) == 0);
     CHECK(a->GetRasterBand(1)->GetOverviewCount() == b->GetRasterBand(1)->GetOverviewCount());
     CHECK(b->GetRasterBand(1)->GetOverviewCount() >= 1);

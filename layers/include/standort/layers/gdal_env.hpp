@@ -44,7 +44,4 @@ void require_projected_metric_crs(const std::string& crs, const std::string& wha
 void require_true_scale(const std::string& crs, double centre_x, double centre_y, double tolerance,
                         const std::string& what);
 
-/// WKT of a CRS given by user input such as "EPSG:25832".
-std::string crs_wkt(const std::string& crs);
-
 }  // namespace standort::layers

@@ -1,0 +1,98 @@
+#include "step.hpp"
+
+#include "standort/engine/error.hpp"
+
+#include <memory>
+#include <sstream>
+
+namespace standort::cli {
+
+void add_step_options(CLI::App& app, StepOptions& opt, const std::string& source_help) {
+  app.add_option("source", opt.source, source_help)->required();
+  app.add_option("-o,--out", opt.out, "Output GeoTIFF")->required();
+  app.add_option("--layer", opt.layer, "Layer of a multi-layer source");
+  app.add_option("--cell-size", opt.cell_size_m, "Cell size in metres")->capture_default_str();
+  app.add_option("--extent", opt.extent, "Grid extent: xmin ymin xmax ymax in the working CRS")
+      ->expected(4);
+  app.add_option("--extent-from", opt.extent_from, "Vector file whose extent defines the grid");
+  app.add_option("--extent-layer", opt.extent_layer, "Layer of --extent-from");
+  app.add_option("--buffer", opt.buffer_m, "Margin in metres around --extent-from")
+      ->capture_default_str();
+  app.add_option("--crs", opt.crs, "Working CRS (projected, metres)")->capture_default_str();
+  app.add_option("--assume-crs", opt.assume_crs, "CRS of a source that declares none");
+  app.add_option("--format", opt.format,
+                 "cog (compressed, tiled, overviews) or gtiff (plain, fastest to write)")
+      ->check(CLI::IsMember({"cog", "gtiff"}))
+      ->capture_default_str();
+  app.add_option("--max-memory-gb", opt.max_memory_gb, "Memory limit for rasters in GiB")
+      ->check(CLI::Range(0.001, 1e6));
+}
+
+std::string toml_quote(const std::string& value) {
+  std::string q = "\"";
+  for (char c : value) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+  return q + "\"";
+}
+
+Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml,
+                       const std::string& label) {
+  if (std::filesystem::is_directory(opt.out))
+    throw InputError(opt.out + ": is a folder; -o takes the path of the GeoTIFF to write");
+  if (!(opt.buffer_m >= 0.0)) throw InputError("--buffer must be zero or positive metres");
+  std::ostringstream toml;
+  toml.precision(17);  // numbers reach the scenario exactly
+  toml << "[inputs.points]\npath = " << toml_quote(std::filesystem::absolute(opt.source).string())
+       << "\ngeometry = \"point\"\n";
+  if (!opt.layer.empty()) toml << "layer = " << toml_quote(opt.layer) << "\n";
+  if (!opt.assume_crs.empty()) toml << "assume_crs = " << toml_quote(opt.assume_crs) << "\n";
+  toml << "[grid]\ncrs = " << toml_quote(opt.crs) << "\ncell_size_m = " << opt.cell_size_m << "\n";
+  if (!opt.extent.empty()) {
+    toml << "extent = [" << opt.extent[0] << ", " << opt.extent[1] << ", " << opt.extent[2] << ", "
+         << opt.extent[3] << "]\n";
+  } else if (!opt.extent_from.empty()) {
+    toml << "extent_from = \"extent\"\nbuffer_m = " << opt.buffer_m << "\n[inputs.extent]\npath = "
+         << toml_quote(std::filesystem::absolute(opt.extent_from).string()) << "\n";
+    if (!opt.extent_layer.empty()) toml << "layer = " << toml_quote(opt.extent_layer) << "\n";
+  } else {
+    throw InputError(
+        "give the grid's extent with --extent xmin ymin xmax ymax or --extent-from FILE");
+  }
+  if (opt.max_memory_gb > 0.0) toml << "[limits]\nmax_memory_gb = " << opt.max_memory_gb << "\n";
+  toml << criterion_toml;
+  return parse_scenario(toml.str(), label, std::filesystem::current_path());
+}
+
+void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid& grid,
+                    std::int64_t bytes_per_cell, layers::GeoTiffOptions options,
+                    const std::string& step, Progress& progress,
+                    const std::function<BandRasters(RowWindow, Progress&)>& produce) {
+  options.cog = opt.format == "cog";
+  const std::int64_t budget =
+      std::min<std::int64_t>(scenario.limits.max_bytes, std::int64_t{1} << 30);
+  const std::int64_t rows_per_band = band_rows(grid, bytes_per_cell, budget);
+  if (rows_per_band >= grid.rows()) {
+    const BandRasters b = produce({}, progress);
+    progress.begin("write " + opt.out);
+    std::vector<layers::BandOut> bands;
+    for (std::size_t i = 0; i < b.rasters.size(); ++i)
+      bands.push_back(
+          {b.rasters[i].cells(), b.info[i].description, b.info[i].unit, b.info[i].metadata});
+    layers::write_geotiff(opt.out, grid, bands, options);
+    progress.end();
+    return;
+  }
+  progress.begin(step + " and write, in bands of " + std::to_string(rows_per_band) + " rows");
+  Progress quiet(true);
+  std::unique_ptr<layers::GeoTiffStream> stream;
+  for (std::int64_t r0 = 0; r0 < grid.rows(); r0 += rows_per_band) {
+    const BandRasters b = produce({r0, r0 + rows_per_band}, quiet);
+    if (!stream) stream = std::make_unique<layers::GeoTiffStream>(opt.out, grid, b.info, options);
+    std::vector<std::span<const float>> rows;
+    for (const auto& r : b.rasters) rows.push_back(r.cells());
+    stream->write_rows(r0, rows);
+  }
+  stream->finish();
+  progress.end();
+}
+
+}  // namespace standort::cli
