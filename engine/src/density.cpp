@@ -345,8 +345,8 @@ Raster<T> kernel_density(const Grid& grid, std::span<const Point> points,
       std::all_of(sources.begin(), sources.end(), [](const Source& a) { return a.weight >= 0.0; });
   const std::int64_t w0 = std::clamp<std::int64_t>(options.rows.begin, 0, grid.rows());
   const std::int64_t w1 = std::max(w0, options.rows.resolved_end(grid));
-  Raster<T> out(grid.rows_window(w0, w1), T{0});
-  if (sources.empty()) return out;
+  if (sources.empty()) return Raster<T>(grid.rows_window(w0, w1), T{0});
+  Raster<T> out(grid.rows_window(w0, w1), NoFill{});  // density_rows assigns every cell
   parallel_for_blocks(w1 - w0, options.threads, [&](std::int64_t r0, std::int64_t r1) {
     density_rows(grid, sources, max_radius, options, block_cols, nonnegative, w0, w0 + r0, w0 + r1,
                  out);

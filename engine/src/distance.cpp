@@ -140,9 +140,10 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
   const std::int64_t r0 = std::clamp<std::int64_t>(options.rows.begin, 0, grid.rows());
   const std::int64_t r1 = std::max(r0, options.rows.resolved_end(grid));
   const Grid band = grid.rows_window(r0, r1);
-  DistanceField<T> out{Raster<T>(band, T{0}), options.nearest_index
-                                                  ? Raster<std::int32_t>(band, -1, -1)
-                                                  : Raster<std::int32_t>()};
+  // Every cell is assigned exactly once below, in parallel, so the cells start unfilled.
+  DistanceField<T> out{Raster<T>(band, NoFill{}), options.nearest_index
+                                                      ? Raster<std::int32_t>(band, NoFill{}, -1)
+                                                      : Raster<std::int32_t>()};
   parallel_for_blocks(r1 - r0, options.threads, [&](std::int64_t begin, std::int64_t end) {
     distance_rows(grid, sorted, r0 + begin, r0 + end, r0, options.nearest_index, out);
   });

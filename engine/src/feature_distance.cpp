@@ -85,9 +85,10 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
     inside = rasterize_zones(grid, features.polygons, {w0, w1});
 
   const Grid band = grid.rows_window(w0, w1);
-  DistanceField<T> out{Raster<T>(band, T{0}), options.nearest_index
-                                                  ? Raster<std::int32_t>(band, -1, -1)
-                                                  : Raster<std::int32_t>()};
+  // Every cell is assigned exactly once below, in parallel, so the cells start unfilled.
+  DistanceField<T> out{Raster<T>(band, NoFill{}), options.nearest_index
+                                                      ? Raster<std::int32_t>(band, NoFill{}, -1)
+                                                      : Raster<std::int32_t>()};
   const double cell = grid.cell_size();
   // Tiles are aligned to the whole grid, so a band reproduces the whole grid's candidates.
   const std::int64_t first_tile = w0 / tile;

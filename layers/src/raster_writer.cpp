@@ -27,9 +27,22 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX) fail("grid is too large for GeoTIFF");
   GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
   GDALDriver* cog_driver = GetGDALDriverManager()->GetDriverByName("COG");
-  GDALDriver* gtiff_driver = GetGDALDriverManager()->GetDriverByName("GTiff");
-  if (!mem_driver || !cog_driver || !gtiff_driver) fail("GDAL lacks the MEM, COG or GTiff driver");
+  if (!mem_driver || !cog_driver) fail("GDAL lacks the MEM or COG driver");
 
+  if (!options.cog) {
+    std::vector<BandInfo> info;
+    std::vector<std::span<const float>> cells;
+    for (const BandOut& band : bands) {
+      if (band.cells.size() != static_cast<std::size_t>(grid.cell_count()))
+        fail("band size does not match the grid");
+      info.push_back({band.description, band.unit, band.metadata});
+      cells.push_back(band.cells);
+    }
+    GeoTiffStream stream(target, grid, std::move(info), options);
+    stream.write_rows(0, cells);
+    stream.finish();
+    return;
+  }
   const int cols = static_cast<int>(grid.cols());
   const int rows = static_cast<int>(grid.rows());
   // The MEM dataset borrows the engine's cells (DATAPOINTER): no copy of the raster.
@@ -72,22 +85,17 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   CPLStringList create_options;
-  if (options.cog) {
-    create_options.SetNameValue("COMPRESS", "DEFLATE");
-    create_options.SetNameValue("PREDICTOR", "YES");
-    create_options.SetNameValue("LEVEL", std::to_string(options.deflate_level).c_str());
-    create_options.SetNameValue("BLOCKSIZE", "512");
-    create_options.SetNameValue("BIGTIFF", "IF_SAFER");
-    create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
-    create_options.SetNameValue("NUM_THREADS",
-                                std::to_string(resolve_threads(options.threads)).c_str());
-  } else {
-    create_options.SetNameValue("BIGTIFF", "IF_SAFER");
-  }
-  GDALDriver* driver = options.cog ? cog_driver : gtiff_driver;
+  create_options.SetNameValue("COMPRESS", "DEFLATE");
+  create_options.SetNameValue("PREDICTOR", "YES");
+  create_options.SetNameValue("LEVEL", std::to_string(options.deflate_level).c_str());
+  create_options.SetNameValue("BLOCKSIZE", "512");
+  create_options.SetNameValue("BIGTIFF", "IF_SAFER");
+  create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
+  create_options.SetNameValue("NUM_THREADS",
+                              std::to_string(resolve_threads(options.threads)).c_str());
   {
-    DatasetPtr out(driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE, create_options.List(),
-                                      nullptr, nullptr));
+    DatasetPtr out(cog_driver->CreateCopy(tmp.temp().c_str(), mem.get(), FALSE,
+                                          create_options.List(), nullptr, nullptr));
     if (!out) fail("writing the GeoTIFF failed");
     out->FlushCache();
   }
@@ -96,6 +104,12 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
 }
 
 namespace {
+
+/// Rows per strip of a plain GeoTIFF: strips of about 1 MiB, large enough that the file is
+/// written in few system calls, small enough for readers that fetch a strip at a time.
+int plain_strip_rows(std::int64_t cols) {
+  return static_cast<int>(std::clamp<std::int64_t>((std::int64_t{1} << 20) / (cols * 4), 1, 4096));
+}
 
 void describe(GDALDataset& ds, const Grid& grid, const std::vector<BandInfo>& bands,
               const GeoTiffOptions& options) {
@@ -125,6 +139,8 @@ struct GeoTiffStream::Impl {
   AtomicPath final_tmp;
   std::optional<AtomicPath> staging;  // COG: the tiled GeoTIFF written first
   DatasetPtr ds;
+  int strip_rows = 0;        // plain GeoTIFF: rows per strip (0 for the tiled COG staging file)
+  std::vector<float> strip;  // the short last strip, padded to a whole one
 
   Impl(std::filesystem::path t, const Grid& g, std::vector<BandInfo> b, GeoTiffOptions o)
       : target(std::move(t)),
@@ -159,6 +175,10 @@ GeoTiffStream::GeoTiffStream(std::filesystem::path target, const Grid& grid,
     create.SetNameValue("TILED", "YES");
     create.SetNameValue("BLOCKXSIZE", "512");
     create.SetNameValue("BLOCKYSIZE", "512");
+  } else {
+    impl->strip_rows = plain_strip_rows(grid.cols());
+    create.SetNameValue("INTERLEAVE", "BAND");
+    create.SetNameValue("BLOCKYSIZE", std::to_string(impl->strip_rows).c_str());
   }
   impl->ds.reset(gtiff->Create(path.c_str(), static_cast<int>(grid.cols()),
                                static_cast<int>(grid.rows()), static_cast<int>(impl->bands.size()),
@@ -176,12 +196,41 @@ void GeoTiffStream::write_rows(std::int64_t row_begin,
   if (bands.size() != m_impl->bands.size()) m_impl->fail("wrong number of bands", trap);
   const std::int64_t cols = m_impl->grid.cols();
   const std::int64_t n = static_cast<std::int64_t>(bands.front().size()) / cols;
+  const std::int64_t rows = m_impl->grid.rows();
+  if (n <= 0 || row_begin < 0 || row_begin + n > rows) m_impl->fail("rows outside the grid", trap);
+  const std::int64_t row_end = row_begin + n;
   for (std::size_t i = 0; i < bands.size(); ++i) {
     GDALRasterBand* b = m_impl->ds->GetRasterBand(static_cast<int>(i) + 1);
-    if (b->RasterIO(GF_Write, 0, static_cast<int>(row_begin), static_cast<int>(cols),
-                    static_cast<int>(n), const_cast<float*>(bands[i].data()),
-                    static_cast<int>(cols), static_cast<int>(n), GDT_Float32, 0, 0) != CE_None)
-      m_impl->fail("writing rows failed", trap);
+    auto write_via_cache = [&](std::int64_t r0, std::int64_t r1) {
+      float* src = const_cast<float*>(bands[i].data()) + (r0 - row_begin) * cols;
+      if (b->RasterIO(GF_Write, 0, static_cast<int>(r0), static_cast<int>(cols),
+                      static_cast<int>(r1 - r0), src, static_cast<int>(cols),
+                      static_cast<int>(r1 - r0), GDT_Float32, 0, 0) != CE_None)
+        m_impl->fail("writing rows failed", trap);
+    };
+    const std::int64_t h = m_impl->strip_rows;
+    if (h == 0) {
+      write_via_cache(row_begin, row_end);
+      continue;
+    }
+    // Strips wholly inside these rows go to the driver as they are (WriteBlock leaves the buffer
+    // untouched and skips GDAL's block cache); a strip shared with the previous or next call is
+    // assembled in the cache.
+    for (std::int64_t s = row_begin / h; s * h < row_end; ++s) {
+      const std::int64_t s0 = s * h, s1 = std::min(rows, s0 + h);
+      if (s0 < row_begin || s1 > row_end) {
+        write_via_cache(std::max(s0, row_begin), std::min(s1, row_end));
+        continue;
+      }
+      float* src = const_cast<float*>(bands[i].data()) + (s0 - row_begin) * cols;
+      if (s1 - s0 < h) {  // the last strip of the grid is stored at full height
+        m_impl->strip.assign(static_cast<std::size_t>(h * cols), m_impl->options.nodata);
+        std::copy(src, src + (s1 - s0) * cols, m_impl->strip.begin());
+        src = m_impl->strip.data();
+      }
+      if (b->WriteBlock(0, static_cast<int>(s), src) != CE_None)
+        m_impl->fail("writing rows failed", trap);
+    }
   }
 }
 

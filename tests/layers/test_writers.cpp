@@ -8,6 +8,7 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -101,6 +102,59 @@ TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and uni
           CE_None);
   CHECK(back == a);  // lossless: exact float comparison of a round trip is intended
   CHECK(std::string(ds->GetRasterBand(2)->GetDescription()) == "nearest id");
+}
+
+TEST_CASE("plain GeoTIFF: whole and streamed in uneven bands give the same cells", "[gtiff]") {
+  standort::test::TempDir dir;
+  // 300 columns make 873-row strips; 2000 rows leave a short last strip.
+  const Grid g(370000.0, 5712000.0, 2.0, 300, 2000, "EPSG:25832");
+  std::vector<float> a(static_cast<std::size_t>(g.cell_count())), b(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>(i) * 0.25f;
+    b[i] = static_cast<float>(i % 31) - 7.0f;
+  }
+  layers::GeoTiffOptions o;
+  o.cog = false;
+  layers::write_geotiff(dir / "whole.tif", g, {{a, "a", "m", {}}, {b, "b", "", {}}}, o);
+  {
+    layers::GeoTiffStream stream(dir / "bands.tif", g, {{"a", "m", {}}, {"b", "", {}}}, o);
+    const std::int64_t cols = g.cols();
+    for (const auto& [r0, r1] : {std::pair<std::int64_t, std::int64_t>{0, 1},
+                                 {1, 38},
+                                 {38, 911},
+                                 {911, 1746},
+                                 {1746, 1747},
+                                 {1747, 2000}}) {
+      const auto first = static_cast<std::size_t>(r0 * cols);
+      const auto count = static_cast<std::size_t>((r1 - r0) * cols);
+      stream.write_rows(r0, {std::span<const float>(a).subspan(first, count),
+                             std::span<const float>(b).subspan(first, count)});
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "bands.tif"));  // nothing under the name yet
+    stream.finish();
+  }
+  CHECK(only_final_files(dir.path()));
+  GDALAllRegister();
+  for (const char* name : {"whole.tif", "bands.tif"}) {
+    INFO(name);
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((dir / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    CHECK(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") == nullptr);
+    CHECK(std::string(ds->GetMetadataItem("INTERLEAVE", "IMAGE_STRUCTURE")) == "BAND");
+    REQUIRE(ds->GetRasterCount() == 2);
+    int bx = 0, by = 0;
+    ds->GetRasterBand(1)->GetBlockSize(&bx, &by);
+    CHECK(bx == 300);
+    CHECK(by == 873);
+    for (int band = 1; band <= 2; ++band) {
+      std::vector<float> back(a.size());
+      REQUIRE(ds->GetRasterBand(band)->RasterIO(GF_Read, 0, 0, 300, 2000, back.data(), 300, 2000,
+                                                GDT_Float32, 0, 0) == CE_None);
+      // lossless: exact comparison of a round trip is intended
+      CHECK(std::memcmp(back.data(), (band == 1 ? a : b).data(), back.size() * sizeof(float)) == 0);
+    }
+  }
 }
 
 TEST_CASE("GeoJSON output follows RFC 7946", "[geojson]") {

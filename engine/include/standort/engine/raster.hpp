@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace standort {
@@ -24,6 +26,31 @@ struct RowWindow {
   }
 };
 
+/// Allocator that leaves trivially constructible cells uninitialised, so a raster whose every
+/// cell an operation writes is not first zeroed by one thread (the first touch happens in the
+/// operation's parallel loop instead).
+template <class T>
+struct NoFillAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = NoFillAllocator<U>;
+  };
+  NoFillAllocator() = default;
+  template <class U>
+  NoFillAllocator(const NoFillAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// Tag for the Raster constructor whose cells the caller promises to write before reading.
+struct NoFill {};
+
 template <class T>
 class Raster {
  public:
@@ -31,6 +58,11 @@ class Raster {
   Raster(Grid grid, T fill, std::optional<T> nodata = std::nullopt)
       : m_grid(std::move(grid)),
         m_cells(static_cast<std::size_t>(m_grid.cell_count()), fill),
+        m_nodata(nodata) {}
+  /// Cells are left undefined: for operations that assign every cell exactly once.
+  Raster(Grid grid, NoFill, std::optional<T> nodata = std::nullopt)
+      : m_grid(std::move(grid)),
+        m_cells(static_cast<std::size_t>(m_grid.cell_count())),
         m_nodata(nodata) {}
 
   const Grid& grid() const { return m_grid; }
@@ -64,7 +96,7 @@ class Raster {
   }
 
   Grid m_grid;
-  std::vector<T> m_cells;
+  std::vector<T, NoFillAllocator<T>> m_cells;
   std::optional<T> m_nodata;
 };
 
