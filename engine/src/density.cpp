@@ -106,6 +106,72 @@ struct RowScratch {
   std::vector<std::array<double, 8>> diff;  // polynomial kernels: difference array per column
 };
 
+/// Adds one point's contribution to one row, columns [c0, c1], to the row's difference array.
+/// The shape is (a - s)^M with a = 1 - dy^2/h^2 and s = dx^2/h^2, dx = x - px. In a block starting
+/// at column b0, x = x_ref + L t with x_ref the centre of column b0, L the block length and t in
+/// [0, 1); the polynomial in t is added where the segment starts and taken off after it ends.
+template <int M>
+void add_segments(std::vector<std::array<double, 8>>& diff, const Source& p, double a,
+                  std::int64_t c0, std::int64_t c1, std::int64_t block_cols, double cell,
+                  double block_len) {
+  std::array<double, M + 1> shape_coef{};  // coefficients of s^k in (a - s)^M, times the weight
+  double a_pow = 1.0;
+  for (int k = M; k >= 0; --k) {
+    shape_coef[static_cast<std::size_t>(k)] =
+        p.weight * binomials[M][k] * a_pow * ((k % 2) ? -1.0 : 1.0);
+    a_pow *= a;
+  }
+  const double ratio = block_len / p.radius;
+  for (std::int64_t b0 = (c0 / block_cols) * block_cols; b0 <= c1; b0 += block_cols) {
+    const std::int64_t seg0 = std::max(c0, b0);
+    const std::int64_t seg1 = std::min(c1, b0 + block_cols - 1);
+    const double x_ref = (static_cast<double>(b0) + 0.5) * cell;
+    const double q = (p.x - x_ref) / block_len;  // point position in block units
+    // s^k = ratio^(2k) (t - q)^(2k) = ratio^(2k) sum_j C(2k, j) t^j (-q)^(2k - j)
+    std::array<double, 2 * M + 1> coef{};
+    double ratio_pow = 1.0;
+    for (int k = 0; k <= M; ++k) {
+      const double ck = shape_coef[static_cast<std::size_t>(k)] * ratio_pow;
+      double qpow = 1.0;  // (-q)^(2k - j), built from j = 2k downwards
+      for (int j = 2 * k; j >= 0; --j) {
+        coef[static_cast<std::size_t>(j)] += ck * binomials[2 * k][j] * qpow;
+        qpow *= -q;
+      }
+      ratio_pow *= ratio * ratio;
+    }
+    auto& start = diff[static_cast<std::size_t>(seg0)];
+    for (std::size_t j = 0; j <= 2 * M; ++j) start[j] += coef[j];
+    if (seg1 + 1 < b0 + block_cols) {
+      auto& stop = diff[static_cast<std::size_t>(seg1 + 1)];
+      for (std::size_t j = 0; j <= 2 * M; ++j) stop[j] -= coef[j];
+    }
+  }
+}
+
+/// Turns a row's difference array into cell values (running sums of the coefficients, then the
+/// polynomial in the position within the block) and clears the array for the next row.
+template <int Degree, class T>
+void read_out_row(std::vector<std::array<double, 8>>& diff, std::int64_t cols,
+                  std::int64_t block_cols, bool nonnegative, T* dst) {
+  for (std::int64_t b0 = 0; b0 < cols; b0 += block_cols) {
+    std::array<double, Degree + 1> running{};  // segments never cross a block: start clean
+    const std::int64_t b1 = std::min(cols, b0 + block_cols);
+    for (std::int64_t c = b0; c < b1; ++c) {
+      auto& d = diff[static_cast<std::size_t>(c)];
+      for (std::size_t j = 0; j <= Degree; ++j) {
+        running[j] += d[j];
+        d[j] = 0.0;
+      }
+      const double t = static_cast<double>(c - b0) / static_cast<double>(block_cols);
+      double v = running[Degree];
+      for (int j = Degree - 1; j >= 0; --j) v = v * t + running[static_cast<std::size_t>(j)];
+      // With non-negative weights the true value is >= 0; rounding must not make it negative.
+      dst[c] = static_cast<T>(nonnegative ? std::max(v, 0.0) : v);
+    }
+  }
+  diff[static_cast<std::size_t>(cols)] = {};  // a segment ending at the last column stops here
+}
+
 template <class T>
 void density_rows(const Grid& grid, const std::vector<Source>& sources, double max_radius,
                   const DensityOptions& o, std::int64_t block_cols, bool nonnegative,
@@ -130,10 +196,8 @@ void density_rows(const Grid& grid, const std::vector<Source>& sources, double m
                                   [](const Source& a, double y) { return a.y > y; });
     auto last = std::upper_bound(first, sources.end(), yc - max_radius,
                                  [](double y, const Source& a) { return y > a.y; });
-    if (poly)
-      std::fill(s.diff.begin(), s.diff.end(), std::array<double, 8>{});
-    else
-      std::fill(s.acc.begin(), s.acc.end(), 0.0);
+    if (!poly) std::fill(s.acc.begin(), s.acc.end(), 0.0);
+    // (The difference array is cleared as the previous row was read out.)
 
     for (auto it = first; it != last; ++it) {
       const Source& p = *it;
@@ -155,39 +219,20 @@ void density_rows(const Grid& grid, const std::vector<Source>& sources, double m
         }
         continue;
       }
-      // Shape (a - s)^m with a = 1 - dy^2/h^2 and s = dx^2/h^2, dx = x - px. In a block starting at
-      // column b0, x = x_ref + L t with x_ref the centre of column b0, L = block length, t in [0,
-      // 1).
       const double a = 1.0 - (dy * dy) / (h * h);
-      std::array<double, 4> shape_coef{};  // coefficients of s^k in (a - s)^m, times the weight
-      for (int k = 0; k <= m; ++k)
-        shape_coef[static_cast<std::size_t>(k)] =
-            p.weight * binomials[m][k] * std::pow(a, m - k) * ((k % 2) ? -1.0 : 1.0);
-      const double ratio = block_len / h;
-      for (std::int64_t b0 = (c0 / block_cols) * block_cols; b0 <= c1; b0 += block_cols) {
-        const std::int64_t seg0 = std::max(c0, b0);
-        const std::int64_t seg1 = std::min(c1, b0 + block_cols - 1);
-        const double x_ref = (static_cast<double>(b0) + 0.5) * cell;
-        const double q = (p.x - x_ref) / block_len;  // point position in block units
-        // s^k = ratio^(2k) (t - q)^(2k) = ratio^(2k) sum_j C(2k, j) t^j (-q)^(2k - j)
-        std::array<double, 8> coef{};
-        double ratio_pow = 1.0;
-        for (int k = 0; k <= m; ++k) {
-          const double ck = shape_coef[static_cast<std::size_t>(k)] * ratio_pow;
-          double qpow = 1.0;  // (-q)^(2k - j), built from j = 2k downwards
-          for (int j = 2 * k; j >= 0; --j) {
-            coef[static_cast<std::size_t>(j)] += ck * binomials[2 * k][j] * qpow;
-            qpow *= -q;
-          }
-          ratio_pow *= ratio * ratio;
-        }
-        auto& start = s.diff[static_cast<std::size_t>(seg0)];
-        auto& stop = s.diff[static_cast<std::size_t>(seg1 + 1)];
-        for (int j = 0; j <= degree; ++j) {
-          start[static_cast<std::size_t>(j)] += coef[static_cast<std::size_t>(j)];
-          if (seg1 + 1 < b0 + block_cols)
-            stop[static_cast<std::size_t>(j)] -= coef[static_cast<std::size_t>(j)];
-        }
+      switch (m) {
+        case 0:
+          add_segments<0>(s.diff, p, a, c0, c1, block_cols, cell, block_len);
+          break;
+        case 1:
+          add_segments<1>(s.diff, p, a, c0, c1, block_cols, cell, block_len);
+          break;
+        case 2:
+          add_segments<2>(s.diff, p, a, c0, c1, block_cols, cell, block_len);
+          break;
+        default:
+          add_segments<3>(s.diff, p, a, c0, c1, block_cols, cell, block_len);
+          break;
       }
     }
 
@@ -197,17 +242,19 @@ void density_rows(const Grid& grid, const std::vector<Source>& sources, double m
         dst[c] = static_cast<T>(s.acc[static_cast<std::size_t>(c)]);
       continue;
     }
-    std::array<double, 8> running{};
-    for (std::int64_t c = 0; c < cols; ++c) {
-      if (c % block_cols == 0) running = {};  // segments never cross a block: start clean
-      const auto& d = s.diff[static_cast<std::size_t>(c)];
-      for (int j = 0; j <= degree; ++j)
-        running[static_cast<std::size_t>(j)] += d[static_cast<std::size_t>(j)];
-      const double t = static_cast<double>(c % block_cols) / static_cast<double>(block_cols);
-      double v = running[static_cast<std::size_t>(degree)];
-      for (int j = degree - 1; j >= 0; --j) v = v * t + running[static_cast<std::size_t>(j)];
-      // With non-negative weights the true value is >= 0; rounding must not make it negative.
-      dst[c] = static_cast<T>(nonnegative ? std::max(v, 0.0) : v);
+    switch (degree) {
+      case 0:
+        read_out_row<0>(s.diff, cols, block_cols, nonnegative, dst);
+        break;
+      case 2:
+        read_out_row<2>(s.diff, cols, block_cols, nonnegative, dst);
+        break;
+      case 4:
+        read_out_row<4>(s.diff, cols, block_cols, nonnegative, dst);
+        break;
+      default:
+        read_out_row<6>(s.diff, cols, block_cols, nonnegative, dst);
+        break;
     }
   }
 }
@@ -335,11 +382,13 @@ Raster<T> kernel_density(const Grid& grid, std::span<const Point> points,
     if (a.radius != b.radius) return a.radius < b.radius;
     return a.weight < b.weight;
   });
-  // Column blocks about a quarter of the smallest radius wide keep the expansions well conditioned.
+  // Column blocks one smallest radius wide keep the expansions well conditioned (a point sits at
+  // most two block lengths from a block it reaches, so each monomial's coefficient is at most
+  // C(2k, j) 2^(2k) times the weight) while a point's row touches about three blocks.
   const std::int64_t block_cols =
-      sources.empty() ? 1
-                      : std::max<std::int64_t>(
-                            1, static_cast<std::int64_t>(min_radius / (4.0 * grid.cell_size())));
+      sources.empty()
+          ? 1
+          : std::max<std::int64_t>(1, static_cast<std::int64_t>(min_radius / grid.cell_size()));
 
   const bool nonnegative =
       std::all_of(sources.begin(), sources.end(), [](const Source& a) { return a.weight >= 0.0; });

@@ -242,9 +242,11 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   OGRSpatialReference wgs84;
   wgs84.SetWellKnownGeogCS("WGS84");
   wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  TransformPtr to_target(OGRCreateCoordinateTransformation(&source, &target));
+  // Data already in the working CRS is taken as it is: no identity transformation to build.
+  const bool same_crs = source.IsSame(&target) != 0;
+  TransformPtr to_target(same_crs ? nullptr : OGRCreateCoordinateTransformation(&source, &target));
   TransformPtr to_lonlat(OGRCreateCoordinateTransformation(&source, &wgs84));
-  if (!to_target || !to_lonlat)
+  if ((!same_crs && !to_target) || !to_lonlat)
     throw InputError(where + ": no transformation from " + result.report.source_crs + " to " +
                      target_crs + (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   double aou_w = -180, aou_s = -90, aou_e = 180, aou_n = 90;
@@ -404,7 +406,7 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
         geom = owned.get();
       }
     }
-    if (geom->transform(to_target.get()) != OGRERR_NONE) {
+    if (to_target && geom->transform(to_target.get()) != OGRERR_NONE) {
       problem("cannot be transformed from " + result.report.source_crs + " to " + target_crs +
               (trap.last_error().empty() ? "" : ": " + trap.last_error()));
       continue;

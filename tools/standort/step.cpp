@@ -2,6 +2,7 @@
 
 #include "standort/engine/error.hpp"
 
+#include <future>
 #include <memory>
 #include <sstream>
 
@@ -69,8 +70,8 @@ void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid
   options.cog = opt.format == "cog";
   const std::int64_t budget =
       std::min<std::int64_t>(scenario.limits.max_bytes, std::int64_t{1} << 30);
-  const std::int64_t rows_per_band = band_rows(grid, bytes_per_cell, budget);
-  if (rows_per_band >= grid.rows()) {
+  if (options.cog && band_rows(grid, bytes_per_cell, budget) >= grid.rows()) {
+    // A COG that fits is written from memory: its overviews are then built without a staging file.
     const BandRasters b = produce({}, progress);
     progress.begin("write " + opt.out);
     std::vector<layers::BandOut> bands;
@@ -81,15 +82,33 @@ void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid
     progress.end();
     return;
   }
+  // Band by band, writing one band while the next is computed. Two bands are alive at a time, so
+  // each gets half the budget; plain GeoTIFFs use bands of at most ~16 MiB of cells even when
+  // the grid would fit, which keeps memory low and overlaps the file write with the computation.
+  std::int64_t rows_per_band = band_rows(grid, bytes_per_cell, budget / 2);
+  if (!options.cog)
+    rows_per_band =
+        std::min(rows_per_band, band_rows(grid, bytes_per_cell, std::int64_t{16} << 20));
   progress.begin(step + " and write, in bands of " + std::to_string(rows_per_band) + " rows");
   Progress quiet(true);
   std::unique_ptr<layers::GeoTiffStream> stream;
-  for (std::int64_t r0 = 0; r0 < grid.rows(); r0 += rows_per_band) {
-    const BandRasters b = produce({r0, r0 + rows_per_band}, quiet);
-    if (!stream) stream = std::make_unique<layers::GeoTiffStream>(opt.out, grid, b.info, options);
-    std::vector<std::span<const float>> rows;
-    for (const auto& r : b.rasters) rows.push_back(r.cells());
-    stream->write_rows(r0, rows);
+  std::future<void> writing;
+  try {
+    for (std::int64_t r0 = 0; r0 < grid.rows(); r0 += rows_per_band) {
+      auto band = std::make_shared<BandRasters>(produce({r0, r0 + rows_per_band}, quiet));
+      if (writing.valid()) writing.get();  // rethrows the writer's error
+      if (!stream)
+        stream = std::make_unique<layers::GeoTiffStream>(opt.out, grid, band->info, options);
+      writing = std::async(std::launch::async, [&stream, band, r0] {
+        std::vector<std::span<const float>> rows;
+        for (const auto& r : band->rasters) rows.push_back(r.cells());
+        stream->write_rows(r0, rows);
+      });
+    }
+    if (writing.valid()) writing.get();
+  } catch (...) {
+    if (writing.valid()) writing.wait();  // the writer must not outlive the stream
+    throw;
   }
   stream->finish();
   progress.end();

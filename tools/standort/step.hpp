@@ -38,9 +38,10 @@ struct BandRasters {
   std::vector<layers::BandInfo> info;
 };
 
-/// Computes `produce(rows)` and writes the bands to opt.out: at once when a grid of
-/// `bytes_per_cell` fits the budget (1 GiB or the scenario's limit), else band by band through
-/// GeoTiffStream. `step` names the computation in the progress output.
+/// Computes `produce(rows)` and writes the bands to opt.out. A COG whose grid of `bytes_per_cell`
+/// fits the budget (1 GiB or the scenario's limit) is computed and written at once; otherwise,
+/// and always for a plain GeoTIFF, bands of rows are computed while the previous one is written
+/// through GeoTiffStream. `step` names the computation in the progress output.
 void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid& grid,
                     std::int64_t bytes_per_cell, layers::GeoTiffOptions options,
                     const std::string& step, Progress& progress,
