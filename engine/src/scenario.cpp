@@ -165,38 +165,130 @@ GeometryKind parse_geometry(Section& s, const std::string& key) {
                          did_you_mean(*value, {"point", "line", "polygon"}));
 }
 
-LinearValue parse_value(Section& parent, const toml::node* node, const std::string& where,
-                        const std::string& label) {
+/// Reads `points = [[x, score], ...]` (at least `min_points` pairs).
+std::vector<ValuePoint> parse_points(Section& s, const toml::node* table_node,
+                                     std::size_t min_points) {
+  const toml::array* points = s.array("points");
+  if (!points) s.fail(table_node, "needs points = [[x0, score0], [x1, score1], ...]");
+  if (points->size() < min_points)
+    s.fail(points, "points must hold at least " + std::to_string(min_points) +
+                       " [x, score] pairs, got " + std::to_string(points->size()));
+  std::vector<ValuePoint> out;
+  for (std::size_t i = 0; i < points->size(); ++i) {
+    const toml::node* pair = points->get(i);
+    if (!pair->is_array() || pair->as_array()->size() != 2)
+      s.fail(pair, "points[" + std::to_string(i) + "] must be a pair [x, score]");
+    out.push_back({s.as_number(pair->as_array()->get(0), "points[" + std::to_string(i) + "][0]"),
+                   s.as_number(pair->as_array()->get(1), "points[" + std::to_string(i) + "][1]")});
+  }
+  return out;
+}
+
+ValueSpec parse_value(Section& parent, const toml::node* node, const std::string& where,
+                      const std::string& label) {
   if (!node->is_table())
     parent.fail(node,
                 "value must be a table, e.g. { function = \"linear\", points = [[500, 1.0], [5000, "
                 "0.0]] }");
   Section s(*node->as_table(), where + ".value", label);
-  const auto function = s.string("function").value_or("linear");
-  if (function != "linear")
-    s.fail(s.get("function"), "function \"" + function + "\" is not available; use \"linear\"" +
-                                  did_you_mean(function, {"linear"}));
-  const toml::array* points = s.array("points");
-  if (!points) s.fail(node, "needs points = [[x0, score0], [x1, score1]]");
-  if (points->size() != 2)
-    s.fail(points,
-           "points must hold exactly two [x, score] pairs, got " + std::to_string(points->size()));
-  double v[4];
-  for (std::size_t i = 0; i < 2; ++i) {
-    const toml::node* pair = points->get(i);
-    if (!pair->is_array() || pair->as_array()->size() != 2)
-      s.fail(pair, "points[" + std::to_string(i) + "] must be a pair [x, score]");
-    v[2 * i] = s.as_number(pair->as_array()->get(0), "points[" + std::to_string(i) + "][0]");
-    v[2 * i + 1] = s.as_number(pair->as_array()->get(1), "points[" + std::to_string(i) + "][1]");
+  const std::string function = s.string("function").value_or("linear");
+  ValueKind kind{};
+  try {
+    kind = parse_value_kind(function, where + ".value");
+  } catch (const InputError&) {
+    s.fail(s.get("function"),
+           "function \"" + function + "\" is unknown" + did_you_mean(function, value_kind_names()));
+  }
+  // Required parameters have no default: a guessed midpoint or spread would change the scores
+  // without the planner noticing.
+  auto need = [&](const std::string& key) {
+    const auto v = s.number(key);
+    if (!v) s.fail(node, "needs " + key + " = NUMBER for function \"" + function + "\"");
+    return *v;
+  };
+  ValueSpec spec;
+  switch (kind) {
+    case ValueKind::linear: {
+      const auto pts = parse_points(s, node, 2);
+      if (pts.size() != 2)
+        s.fail(s.get("points"), "a linear function takes exactly two [x, score] pairs, got " +
+                                    std::to_string(pts.size()) + "; use function = \"piecewise\"");
+      spec.function = LinearValue{pts[0].value, pts[0].score, pts[1].value, pts[1].score};
+      break;
+    }
+    case ValueKind::logistic_growth:
+      spec.function = LogisticGrowthValue{need("midpoint"), need("steepness")};
+      break;
+    case ValueKind::logistic_decay:
+      spec.function = LogisticDecayValue{need("midpoint"), need("steepness")};
+      break;
+    case ValueKind::gaussian:
+      spec.function = GaussianValue{need("ideal"), need("spread")};
+      break;
+    case ValueKind::fuzzy_small:
+      spec.function = FuzzySmallValue{need("midpoint"), s.number("spread").value_or(5.0)};
+      break;
+    case ValueKind::fuzzy_large:
+      spec.function = FuzzyLargeValue{need("midpoint"), s.number("spread").value_or(5.0)};
+      break;
+    case ValueKind::fuzzy_near:
+      spec.function = FuzzyNearValue{need("midpoint"), need("spread")};
+      break;
+    case ValueKind::fuzzy_gaussian:
+      spec.function = FuzzyGaussianValue{need("midpoint"), need("spread")};
+      break;
+    case ValueKind::fuzzy_ms_small:
+    case ValueKind::fuzzy_ms_large: {
+      const auto mean = s.number("mean");
+      const auto sd = s.number("std_dev");
+      if (mean.has_value() != sd.has_value())
+        s.fail(node, "give both mean and std_dev, or neither (then they come from the indicator)");
+      spec.moments_from_data = !mean;
+      // Placeholders until the indicator's moments are known; validated again then.
+      const double m = mean.value_or(1.0), d = sd.value_or(1.0);
+      const double a = s.number("mean_multiplier").value_or(1.0);
+      const double b = s.number("std_multiplier").value_or(1.0);
+      if (kind == ValueKind::fuzzy_ms_small)
+        spec.function = FuzzyMSSmallValue{m, d, a, b};
+      else
+        spec.function = FuzzyMSLargeValue{m, d, a, b};
+      break;
+    }
+    case ValueKind::power:
+      spec.function = PowerValue{need("low"), need("high"), s.number("exponent").value_or(1.0)};
+      break;
+    case ValueKind::symmetric_linear:
+      spec.function = SymmetricLinearValue{need("centre"), need("half_width"),
+                                           s.number("plateau_width").value_or(0.0)};
+      break;
+    case ValueKind::piecewise:
+      spec.function = PiecewiseValue{parse_points(s, node, 2)};
+      break;
+    case ValueKind::categorical: {
+      CategoricalValue c;
+      const toml::table* map = s.table("map");
+      if (!map) s.fail(node, "needs map = { \"CODE\" = SCORE, ... }, e.g. map = { \"1\" = 1.0 }");
+      for (const auto& [key, score] : *map) {
+        const std::string code(key.str());
+        char* end = nullptr;
+        const double v = std::strtod(code.c_str(), &end);
+        if (code.empty() || end != code.c_str() + code.size())
+          s.fail(&score,
+                 "map key \"" + code + "\" is not a number; codes are numeric, e.g. \"12\"");
+        c.categories.push_back({v, s.as_number(&score, "map[\"" + code + "\"]")});
+      }
+      c.default_score = s.number("default");
+      spec.function = std::move(c);
+      break;
+    }
   }
   s.finish();
-  LinearValue f{v[0], v[1], v[2], v[3]};
   try {
-    f.validate(where + ".value");
+    spec.function.validate(where + ".value");
   } catch (const InputError& e) {
-    s.fail(points, std::string("has a problem: ") + e.what());
+    s.fail(node, std::string("has a problem: ") + e.what());
   }
-  return f;
+  return spec;
 }
 
 void parse_density(Section& s, DensitySpec& d) {

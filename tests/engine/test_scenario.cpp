@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 using namespace standort;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
@@ -63,7 +65,7 @@ TEST_CASE("a valid scenario parses with paths resolved against its folder", "[sc
   CHECK_THAT(s.grid.cell_size_m, WithinAbs(25.0, 1e-12));
   REQUIRE(s.criteria.size() == 1);
   CHECK(s.criteria[0].output == "campus");
-  CHECK_THAT(s.criteria[0].value(2750.0), WithinAbs(0.5, 1e-12));
+  CHECK_THAT(s.criteria[0].value.function(2750.0), WithinAbs(0.5, 1e-12));
   CHECK(s.outputs.cog);
   CHECK(s.outputs.geojson);
   CHECK_FALSE(s.outputs.qml);
@@ -95,4 +97,63 @@ TEST_CASE("wrong types, missing layers and bad values are named", "[scenario]") 
 TEST_CASE("closest_match suggests only near words", "[scenario]") {
   CHECK(closest_match("distrcts", {"districts", "campuses"}) == "districts");
   CHECK(closest_match("zzz", {"districts", "campuses"}).empty());
+}
+
+TEST_CASE("every value-function kind parses from the scenario", "[scenario]") {
+  const std::string linear =
+      R"(value = { function = "linear", points = [[500, 1.0], [5000, 0.0]] })";
+  auto value_of = [&](const std::string& v) {
+    return parse_scenario(replace(valid, linear, "value = " + v), "s.toml", "/base")
+        .criteria[0]
+        .value;
+  };
+  const ValueSpec logistic =
+      value_of(R"({ function = "logistic_decay", midpoint = 2000, steepness = 0.003 })");
+  CHECK(logistic.function.kind() == ValueKind::logistic_decay);
+  CHECK_THAT(logistic.function(2000.0), WithinAbs(0.5, 1e-12));
+  // 1 / (1 + exp(0.003 * 500)) = 0.18242552380635635
+  CHECK_THAT(logistic.function(2500.0), WithinAbs(0.18242552380635635, 1e-12));
+  const ValueSpec piecewise =
+      value_of(R"({ function = "piecewise", points = [[0, 1.0], [500, 0.8], [2000, 0.2]] })");
+  CHECK_THAT(piecewise.function(1250.0), WithinAbs(0.5, 1e-12));
+  const ValueSpec categorical =
+      value_of(R"({ function = "categorical", map = { "1" = 1.0, "12" = 0.25 }, default = 0 })");
+  CHECK_THAT(categorical.function(12.0), WithinAbs(0.25, 1e-12));
+  CHECK_THAT(categorical.function(7.0), WithinAbs(0.0, 1e-12));
+  const ValueSpec small = value_of(R"({ function = "fuzzy_small", midpoint = 500 })");
+  CHECK_THAT(small.function(250.0), WithinAbs(32.0 / 33.0, 1e-12));  // default spread 5
+  const ValueSpec ms = value_of(R"({ function = "fuzzy_ms_large", mean_multiplier = 1.2 })");
+  CHECK(ms.moments_from_data);
+  CHECK_FALSE(
+      value_of(R"({ function = "fuzzy_ms_large", mean = 35, std_dev = 8 })").moments_from_data);
+  CHECK_THAT(value_of(R"({ function = "gaussian", ideal = 300, spread = 150 })").function(450.0),
+             WithinAbs(std::exp(-0.5), 1e-12));
+  CHECK_THAT(
+      value_of(R"({ function = "power", low = 0, high = 1000, exponent = 2 })").function(500.0),
+      WithinAbs(0.25, 1e-12));
+  CHECK_THAT(value_of(R"({ function = "symmetric_linear", centre = 500, half_width = 300 })")
+                 .function(650.0),
+             WithinAbs(0.5, 1e-12));
+}
+
+TEST_CASE("value-function mistakes in a scenario are named with a fix", "[scenario]") {
+  const std::string linear =
+      R"(value = { function = "linear", points = [[500, 1.0], [5000, 0.0]] })";
+  auto error_with = [&](const std::string& v) {
+    return error_of(replace(valid, linear, "value = " + v));
+  };
+  CHECK_THAT(error_with(R"({ function = "logistic_decai", midpoint = 1, steepness = 1 })"),
+             Contains("did you mean 'logistic_decay'"));
+  CHECK_THAT(error_with(R"({ function = "logistic_decay", midpoint = 2000 })"),
+             Contains("needs steepness"));
+  CHECK_THAT(error_with(R"({ function = "gaussian", ideal = 300, spread = 0 })"),
+             Contains("[criteria.campus].value"));
+  CHECK_THAT(error_with(R"({ function = "linear", points = [[0, 1], [1, 0.5], [2, 0]] })"),
+             Contains("piecewise"));
+  CHECK_THAT(error_with(R"({ function = "categorical", map = { "forest" = 1.0 } })"),
+             Contains("not a number"));
+  CHECK_THAT(error_with(R"({ function = "fuzzy_ms_small", mean = 3 })"),
+             Contains("both mean and std_dev"));
+  CHECK_THAT(error_with(R"({ function = "power", low = 0, high = 10, exponant = 2 })"),
+             Contains("did you mean 'exponent'"));
 }

@@ -320,6 +320,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     const CriterionSpec* spec;
     IndicatorRaster ind;
     Raster<float> score;
+    ValueFunction function;  ///< as applied (MS kinds: with the indicator's moments)
   };
   std::vector<CriterionResult> results;
   for (const CriterionSpec& c : scenario.criteria) {
@@ -328,10 +329,24 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         c.kind == CriterionKind::distance
             ? distance_indicator(c, layer_of(inputs, c.layer), grid, threads, progress)
             : density_indicator(c, layer_of(inputs, c.layer), grid, threads, progress),
+        {},
         {}};
     progress.begin("score " + c.name);
-    r.score =
-        apply_value_function(r.ind.values, c.value, k_nodata, mask ? &*mask : nullptr, threads);
+    ValueFunction f = c.value.function;
+    if (c.value.moments_from_data) {
+      // ArcGIS's MS memberships take the mean and standard deviation of the input raster.
+      const CellMoments m = cell_moments(r.ind.values, mask ? &*mask : nullptr, threads);
+      if (auto* small = std::get_if<FuzzyMSSmallValue>(&f.definition)) {
+        small->mean = m.mean;
+        small->std_dev = m.std_dev;
+      } else if (auto* large = std::get_if<FuzzyMSLargeValue>(&f.definition)) {
+        large->mean = m.mean;
+        large->std_dev = m.std_dev;
+      }
+      f.validate("[criteria." + c.name + "].value (mean and std_dev from the indicator)");
+    }
+    r.function = f;
+    r.score = apply_value_function(r.ind.values, f, k_nodata, mask ? &*mask : nullptr, threads);
     progress.end();
     results.push_back(std::move(r));
   }
@@ -522,16 +537,12 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     }
     if (scenario.outputs.cog && results.size() > 1) {
       const fs::path file = out_dir / (c.name + "_score.tif");
-      layers::write_geotiff(
-          file, grid,
-          {{r.score.cells(),
-            c.name + " score (0..1)",
-            "",
-            {{"value_function", "linear: " + format_number(c.value.s0, 3) + " at " +
-                                    format_number(c.value.x0, 1) + " m, " +
-                                    format_number(c.value.s1, 3) + " at " +
-                                    format_number(c.value.x1, 1) + " m"}}}},
-          cog);
+      layers::write_geotiff(file, grid,
+                            {{r.score.cells(),
+                              c.name + " score (0..1)",
+                              "",
+                              {{"value_function", r.function.describe(r.ind.unit)}}}},
+                            cog);
       record(file, "raster");
       if (scenario.outputs.qml) {
         layers::write_text_atomic(

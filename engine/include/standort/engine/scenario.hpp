@@ -52,12 +52,20 @@ struct DensitySpec {
   BandwidthRule rule = BandwidthRule::none;
 };
 
+/// A criterion's value function as the scenario gives it.
+struct ValueSpec {
+  ValueFunction function = LinearValue{};
+  /// fuzzy_ms_small / fuzzy_ms_large without mean and std_dev: take them from the indicator's
+  /// cells inside the mask, as ArcGIS does.
+  bool moments_from_data = false;
+};
+
 struct CriterionSpec {
   std::string name;  ///< key under [criteria]
   CriterionKind kind = CriterionKind::distance;
   std::string layer;  ///< input the indicator is computed from
   double weight = 1.0;
-  LinearValue value;
+  ValueSpec value;
   DensitySpec density;          ///< for kind = density
   bool signed_inside = false;   ///< distance to polygons: negative inside
   double max_distance_m = 0.0;  ///< > 0: cells farther away hold beyond_value
