@@ -365,6 +365,133 @@ const InputSpec* Scenario::find_input(const std::string& n) const {
   return nullptr;
 }
 
+/// Reads `aggregation = "wlc"` or `aggregation = { method = "owa", andness = 0.7 }`.
+AggregationSpec parse_aggregation(Section& s, const std::string& label) {
+  AggregationSpec spec;
+  const toml::node* n = s.get("aggregation");
+  if (!n) return spec;
+  auto method = [&](const toml::node* at, const std::string& name) {
+    try {
+      return parse_aggregation_method(name, s.where());
+    } catch (const InputError&) {
+      s.fail(at, "aggregation \"" + name + "\" is unknown" +
+                     did_you_mean(name, {"wlc", "weighted_product", "owa", "fuzzy_and", "fuzzy_or",
+                                         "fuzzy_product", "fuzzy_sum", "fuzzy_gamma"}));
+    }
+  };
+  if (n->is_string()) {
+    spec.method = method(n, n->as_string()->get());
+  } else if (n->is_table()) {
+    Section a(*n->as_table(), s.where() + " aggregation", label);
+    const auto name = a.string("method");
+    if (!name) a.fail(n, "needs method = \"owa\" (or another aggregation)");
+    spec.method = method(a.get("method"), *name);
+    spec.andness = a.number("andness");
+    if (const toml::array* w = a.array("order_weights"))
+      for (const auto& v : *w) spec.order_weights.push_back(a.as_number(&v, "order_weights"));
+    if (const auto g = a.number("gamma")) spec.gamma = *g;
+    a.finish();
+  } else {
+    s.fail(n,
+           "aggregation must be a name such as \"wlc\" or a table { method = \"owa\", "
+           "andness = 0.7 }");
+  }
+  try {
+    spec.validate(s.where() + " aggregation");
+  } catch (const InputError& e) {
+    s.fail(n, std::string("has a problem: ") + e.what());
+  }
+  return spec;
+}
+
+/// Reads one pairwise comparison matrix: rows of numbers or Saaty fractions such as "1/3".
+PairwiseMatrix parse_matrix(Section& s, const toml::node* at, const std::string& what) {
+  if (!at || !at->is_array())
+    s.fail(at, what + " must be an array of rows, e.g. [[1, 3], [\"1/3\", 1]]");
+  PairwiseMatrix m;
+  for (const auto& row : *at->as_array()) {
+    if (!row.is_array()) s.fail(&row, what + " rows must be arrays");
+    std::vector<double> r;
+    for (const auto& v : *row.as_array()) {
+      if (v.is_string()) {
+        try {
+          r.push_back(parse_saaty_judgement(v.as_string()->get(), s.where() + " " + what));
+        } catch (const InputError& e) {
+          s.fail(&v, std::string("has a problem: ") + e.what());
+        }
+      } else {
+        r.push_back(s.as_number(&v, what + " entries"));
+      }
+    }
+    m.push_back(std::move(r));
+  }
+  return m;
+}
+
+/// Reads `weighting = "..."` and the `ahp` table of an inner node of the criteria tree.
+WeightingSpec parse_weighting(Section& s, const std::string& label) {
+  WeightingSpec w;
+  const toml::table* ahp_table = s.table("ahp");
+  if (const auto name = s.string("weighting")) {
+    try {
+      w.method = parse_weighting_method(*name, s.where());
+    } catch (const InputError&) {
+      s.fail(s.get("weighting"), "weighting \"" + *name + "\" is unknown" +
+                                     did_you_mean(*name, weighting_method_names()));
+    }
+  } else if (ahp_table) {
+    w.method = ahp_table->get("stakeholders") ? WeightingMethod::group_ahp : WeightingMethod::ahp;
+  }
+  const bool is_ahp = w.method == WeightingMethod::ahp || w.method == WeightingMethod::group_ahp;
+  if (is_ahp && !ahp_table)
+    s.fail(s.get("weighting"), "weighting \"" + weighting_method_name(w.method) +
+                                   "\" needs an ahp table: order = [...] and matrix = [[...]]");
+  if (!is_ahp && ahp_table)
+    s.fail(s.get("ahp"), "has an ahp table but weighting = \"" + weighting_method_name(w.method) +
+                             "\"; set weighting = \"ahp\" or remove the table");
+  if (!ahp_table) return w;
+  Section a(*ahp_table, s.where() + ".ahp", label);
+  if (const toml::array* order = a.array("order"))
+    for (const auto& v : *order) {
+      if (!v.is_string()) a.fail(&v, "order entries must be names in quotes");
+      w.order.push_back(v.as_string()->get());
+    }
+  if (w.order.empty())
+    a.fail(s.get("ahp"), "needs order = [\"child1\", \"child2\", ...]: the rows of the matrix");
+  if (const auto limit = a.number("cr_limit")) w.cr_limit = *limit;
+  w.accept_inconsistent = a.boolean("accept_inconsistent").value_or(false);
+  if (w.method == WeightingMethod::ahp) {
+    w.matrices.push_back(parse_matrix(a, a.get("matrix"), "matrix"));
+  } else {
+    const toml::table* people = a.table("stakeholders");
+    if (!people)
+      a.fail(s.get("ahp"), "group_ahp needs [...ahp.stakeholders.NAME] tables, each with a matrix");
+    for (const auto& [name, node] : in_file_order(*people)) {
+      if (!node->is_table()) a.fail(node, "stakeholder '" + name + "' must be a table");
+      Section p(*node->as_table(), a.where() + ".stakeholders." + name, label);
+      w.stakeholders.push_back(name);
+      w.matrices.push_back(parse_matrix(p, p.get("matrix"), "matrix"));
+      w.stakeholder_weights.push_back(p.number("weight").value_or(1.0));
+      p.finish();
+    }
+  }
+  a.finish();
+  return w;
+}
+
+/// Reads a node's weight or rank among its siblings.
+void parse_node_weight(Section& s, ModelNode& n) {
+  if (const auto w = s.number("weight")) {
+    if (*w <= 0.0) s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
+    n.raw_weight = *w;
+  }
+  if (const auto r = s.number("rank")) {
+    if (*r < 1.0 || *r != std::floor(*r))
+      s.fail(s.get("rank"), "rank must be a whole number from 1 (most important)");
+    n.rank = static_cast<int>(*r);
+  }
+}
+
 Scenario parse_scenario(const std::string& text, const std::string& label,
                         const fs::path& base_dir) {
   toml::table root;
@@ -477,6 +604,71 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     s.finish();
   }
 
+  // The criteria tree: the goal, optional pillars (which may nest through parent = "..."), and
+  // the criteria, each under its pillar. Nodes are stored parents first.
+  ModelNode goal;
+  goal.name = "goal";
+  goal.title = sc.name;
+  if (const toml::table* t = top.table("goal")) {
+    Section s(*t, "[goal]", label);
+    goal.line = s.line();
+    goal.title = s.string("title").value_or(sc.name);
+    goal.description = s.string("description").value_or("");
+    goal.aggregation = parse_aggregation(s, label);
+    goal.weighting = parse_weighting(s, label);
+    s.finish();
+  }
+  sc.model.nodes.push_back(std::move(goal));
+  std::vector<std::pair<ModelNode, std::string>> pending;  // pillar and its parent's name
+  std::vector<std::string> pillar_names;
+  if (const toml::table* t = top.table("pillars")) {
+    for (const auto& [name, node_ptr] : in_file_order(*t)) {
+      Section holder(*t, "[pillars]", label);
+      if (!node_ptr->is_table())
+        holder.fail(node_ptr, "entry '" + name + "' must be a table [pillars." + name + "]");
+      Section s(*node_ptr->as_table(), "[pillars." + name + "]", label);
+      check_name(s, node_ptr, name);
+      ModelNode n;
+      n.name = name;
+      n.line = s.line();
+      n.title = s.string("title").value_or(name);
+      n.description = s.string("description").value_or("");
+      n.aggregation = parse_aggregation(s, label);
+      n.weighting = parse_weighting(s, label);
+      parse_node_weight(s, n);
+      const std::string parent = s.string("parent").value_or("");
+      s.finish();
+      pillar_names.push_back(name);
+      pending.emplace_back(std::move(n), parent);
+    }
+  }
+  std::map<std::string, int> node_index{{"", 0}};
+  while (!pending.empty()) {
+    bool placed = false;
+    for (auto it = pending.begin(); it != pending.end();) {
+      const auto parent = node_index.find(it->second);
+      if (parent == node_index.end()) {
+        ++it;
+        continue;
+      }
+      it->first.parent = parent->second;
+      node_index[it->first.name] = static_cast<int>(sc.model.nodes.size());
+      sc.model.nodes.push_back(std::move(it->first));
+      it = pending.erase(it);
+      placed = true;
+    }
+    if (!placed) {
+      const auto& [n, parent] = pending.front();
+      const bool known =
+          std::find(pillar_names.begin(), pillar_names.end(), parent) != pillar_names.end();
+      throw InputError(label + ":" + std::to_string(n.line) + ": [pillars." + n.name +
+                       "] parent = \"" + parent + "\" " +
+                       (known ? "closes a cycle of pillars; a pillar cannot contain itself"
+                              : "names no pillar" + did_you_mean(parent, pillar_names)));
+    }
+  }
+  std::vector<ModelNode> leaves;
+
   if (const toml::table* t = top.table("criteria")) {
     for (const auto& [name, node_ptr] : in_file_order(*t)) {
       const toml::node& node = *node_ptr;
@@ -511,11 +703,21 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       if (c.layer.empty())
         s.fail(&node, "needs layer = \"INPUT\" (the input the indicator is computed from)");
       check_layer_ref(s, "layer", c.layer);
-      if (const auto w = s.number("weight")) {
-        if (*w <= 0.0)
-          s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
-        c.weight = *w;
-      }
+      ModelNode leaf;
+      leaf.name = name;
+      leaf.line = c.line;
+      leaf.title = name;
+      parse_node_weight(s, leaf);
+      c.weight = leaf.raw_weight;
+      const std::string pillar = s.string("pillar").value_or("");
+      if (pillar.empty() && !pillar_names.empty())
+        s.fail(&node, "needs pillar = \"...\", one of the scenario's [pillars]" +
+                          did_you_mean("", pillar_names));
+      if (!pillar.empty() && !node_index.count(pillar))
+        s.fail(s.get("pillar"), "pillar = \"" + pillar + "\" names no [pillars] table" +
+                                    did_you_mean(pillar, pillar_names));
+      leaf.parent = node_index.at(pillar);
+      leaf.criterion = static_cast<int>(sc.criteria.size());
       const toml::node* value = s.get("value");
       if (!value)
         s.fail(&node,
@@ -524,17 +726,34 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       c.output = s.string("output").value_or(name);
       check_name(s, s.get("output"), c.output);
       c.description = s.string("description").value_or("");
+      leaf.description = c.description;
       s.finish();
       sc.criteria.push_back(std::move(c));
+      leaves.push_back(std::move(leaf));
     }
   }
   if (sc.criteria.empty())
     top.fail(&root, "has no [criteria.NAME] tables; add at least one criterion");
+  for (ModelNode& leaf : leaves) sc.model.nodes.push_back(std::move(leaf));
+  for (std::size_t i = 1; i < sc.model.nodes.size(); ++i)
+    sc.model.nodes[static_cast<std::size_t>(sc.model.nodes[i].parent)].children.push_back(
+        static_cast<int>(i));
+  resolve_weights(sc.model, label);
   // Every file a run writes has its own stem: the indicators, the scores and the fixed names.
   {
     std::map<std::string, std::string> stems{{"suitability", "the suitability raster"},
+                                             {"explanation", "the per-cell explanation"},
                                              {"districts", "the district statistics"},
                                              {"manifest", "the manifest"}};
+    for (const ModelNode& n : sc.model.nodes) {
+      if (n.parent < 0 || n.criterion >= 0) continue;
+      const auto [it, inserted] =
+          stems.emplace(n.name + "_score", "score of [pillars." + n.name + "]");
+      if (!inserted)
+        throw InputError(label + ":" + std::to_string(n.line) + ": [pillars." + n.name +
+                         "] would write '" + n.name + "_score.tif', which is already " +
+                         it->second + "; rename the pillar");
+    }
     for (const auto& c : sc.criteria) {
       for (const auto& [stem, what] :
            {std::pair{c.output, "output of [criteria." + c.name + "]"},

@@ -119,14 +119,15 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   REQUIRE(result.code == 0);
   // Three indicators (campus distance, business density, junction distance), a score per
   // criterion, the suitability, the districts, a style beside each, and the manifest.
-  for (const char* f : {"campus_distance.tif", "business_density.tif", "junction_distance.tif",
-                        "campus_proximity_score.tif", "business_density_score.tif",
-                        "motorway_access_score.tif", "suitability.tif", "districts.geojson"}) {
+  for (const char* f :
+       {"campus_distance.tif", "business_density.tif", "junction_distance.tif",
+        "campus_proximity_score.tif", "business_density_score.tif", "motorway_access_score.tif",
+        "suitability.tif", "explanation.tif", "districts.geojson"}) {
     CHECK(std::filesystem::exists(out / f));
     CHECK(std::filesystem::exists(out / (std::filesystem::path(f).stem().string() + ".qml")));
   }
   CHECK(std::filesystem::exists(out / "manifest.json"));
-  CHECK(file_count(out) == 17);
+  CHECK(file_count(out) == 19);
 
   GDALAllRegister();
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
@@ -205,7 +206,31 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
 
   const auto manifest = nlohmann::json::parse(read_all(out / "manifest.json"));
   CHECK(manifest["inputs"]["campuses"]["sha256"].get<std::string>().size() == 64);
-  CHECK(manifest["outputs"].size() == 16);
+  CHECK(manifest["outputs"].size() == 18);
+
+  // The explanation bands are each criterion's share: they sum to the suitability at every cell.
+  {
+    std::unique_ptr<GDALDataset> ex(
+        GDALDataset::Open((out / "explanation.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    std::unique_ptr<GDALDataset> su(
+        GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ex);
+    REQUIRE(su);
+    REQUIRE(ex->GetRasterCount() == 3);
+    const std::vector<float> total = read_band(*su, 1);
+    std::vector<double> sum(total.size(), 0.0);
+    for (int b = 1; b <= 3; ++b) {
+      const std::vector<float> part = read_band(*ex, b);
+      for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
+    }
+    std::size_t valid = 0;
+    for (std::size_t i = 0; i < total.size(); ++i) {
+      if (total[i] == -9999.0f) continue;  // nodata sentinel outside the districts
+      ++valid;
+      REQUIRE_THAT(sum[i], WithinAbs(total[i], 1e-5));
+    }
+    CHECK(valid > 1000000);
+  }
 
   // The heatmap band says what it is.
   std::unique_ptr<GDALDataset> heat(
@@ -223,8 +248,8 @@ TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   standort::test::TempDir dir;
   REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
   REQUIRE(run("run -q --threads 7 -o " + (dir / "b").string()).code == 0);
-  for (const char* f :
-       {"campus_distance.tif", "business_density.tif", "suitability.tif", "districts.geojson"}) {
+  for (const char* f : {"campus_distance.tif", "business_density.tif", "suitability.tif",
+                        "explanation.tif", "districts.geojson"}) {
     INFO(f);
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
   }

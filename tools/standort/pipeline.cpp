@@ -288,14 +288,28 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
   } else {
     extent = layer_of(inputs, scenario.grid.extent_from).extent().buffered(scenario.grid.buffer_m);
   }
-  // Cells held at once: distance (4) + nearest id (4) + score (4) per criterion, the
-  // suitability (4), the mask (1) and the district zones (4).
-  if (bytes_per_cell < 0)
-    bytes_per_cell = 12 * static_cast<std::int64_t>(scenario.criteria.size()) + 9;
+  // Cells held at once: distance (4) + nearest id (4) + score (4) + explanation (4) per
+  // criterion, each inner node of the criteria tree (4), the mask (1) and the district zones (4).
+  if (bytes_per_cell < 0) {
+    std::int64_t inner = 0;
+    for (const ModelNode& n : scenario.model.nodes) inner += n.criterion < 0;
+    bytes_per_cell = 16 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner + 5;
+  }
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
                              (extent.ymin + extent.ymax) / 2.0, 0.02, "[grid] crs");
   return Grid::snapped(extent, scenario.grid.cell_size_m, scenario.grid.crs);
+}
+
+/// How an inner node of the criteria tree combines its children, for band metadata.
+std::string node_formula(const Model& model, int node) {
+  const ModelNode& n = model.nodes[static_cast<std::size_t>(node)];
+  std::string text = n.aggregation.describe() + " of";
+  for (int c : n.children) {
+    const ModelNode& child = model.nodes[static_cast<std::size_t>(c)];
+    text += " " + child.name + " x " + format_number(child.weight, 4);
+  }
+  return text;
 }
 
 void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
@@ -352,25 +366,10 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   }
 
   progress.begin("combine suitability");
-  double weight_sum = 0.0;
-  for (const auto& r : results) weight_sum += r.spec->weight;
-  Raster<float> suitability(grid, k_nodata, k_nodata);
-  {
-    auto out = suitability.cells();
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      double s = 0.0;
-      bool valid = true;
-      for (const auto& r : results) {
-        const float v = r.score.cells()[i];
-        if (r.score.is_nodata(v)) {
-          valid = false;
-          break;
-        }
-        s += (r.spec->weight / weight_sum) * v;
-      }
-      if (valid) out[i] = static_cast<float>(s);
-    }
-  }
+  std::vector<const Raster<float>*> criterion_scores;
+  for (const auto& r : results) criterion_scores.push_back(&r.score);
+  ModelScores model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads);
+  const Raster<float>& suitability = model_scores.node_scores.front();
   progress.end();
 
   // District statistics (cell-centre membership).
@@ -553,18 +552,54 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     }
   }
   if (scenario.outputs.cog) {
-    std::string formula = "weighted mean of criterion scores:";
-    for (const auto& r : results)
-      formula += " " + r.spec->name + " x " + format_number(r.spec->weight / weight_sum, 4);
-    const fs::path file = out_dir / "suitability.tif";
-    layers::write_geotiff(
-        file, grid, {{suitability.cells(), "suitability (0..1)", "", {{"formula", formula}}}}, cog);
-    record(file, "raster");
-    if (scenario.outputs.qml) {
-      layers::write_text_atomic(
-          out_dir / "suitability.qml",
-          layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
-      record(out_dir / "suitability.qml", "style");
+    // The overall score and one raster per pillar, each saying how it was aggregated.
+    const Model& model = scenario.model;
+    for (std::size_t k = 0; k < model.nodes.size(); ++k) {
+      const ModelNode& n = model.nodes[k];
+      if (n.criterion >= 0) continue;
+      const std::string stem = k == 0 ? "suitability" : n.name + "_score";
+      const fs::path file = out_dir / (stem + ".tif");
+      const std::string description =
+          k == 0 ? "suitability (0..1)" : n.title + " (pillar score, 0..1)";
+      layers::write_geotiff(file, grid,
+                            {{model_scores.node_scores[k].cells(),
+                              description,
+                              "",
+                              {{"formula", node_formula(model, static_cast<int>(k))},
+                               {"weighting", n.report.method}}}},
+                            cog);
+      record(file, "raster");
+      if (scenario.outputs.qml) {
+        layers::write_text_atomic(
+            out_dir / (stem + ".qml"),
+            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+        record(out_dir / (stem + ".qml"), "style");
+      }
+    }
+    // Per-cell explanation: each criterion's share of the overall score, one band each.
+    if (!model_scores.contributions.empty()) {
+      const fs::path file = out_dir / "explanation.tif";
+      std::vector<layers::BandOut> bands;
+      for (std::size_t i = 0; i < results.size(); ++i) {
+        const ModelNode* leaf = nullptr;
+        for (const ModelNode& n : model.nodes)
+          if (n.criterion == static_cast<int>(i)) leaf = &n;
+        bands.push_back({model_scores.contributions[i].cells(),
+                         results[i].spec->name + " contribution to suitability",
+                         "",
+                         {{"global_weight", format_number(leaf->global_weight, 6)},
+                          {"meaning",
+                           "the criterion's share of the overall score at the cell; "
+                           "the bands sum to suitability.tif"}}});
+      }
+      layers::write_geotiff(file, grid, bands, cog);
+      record(file, "raster");
+      if (scenario.outputs.qml) {
+        layers::write_text_atomic(
+            out_dir / "explanation.qml",
+            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+        record(out_dir / "explanation.qml", "style");
+      }
     }
   }
   if (districts && scenario.outputs.geojson) {

@@ -5,6 +5,7 @@
 #include "standort/engine/density.hpp"
 #include "standort/engine/geometry.hpp"
 #include "standort/engine/grid.hpp"
+#include "standort/engine/model.hpp"
 #include "standort/engine/value_function.hpp"
 
 #include <filesystem>
@@ -63,8 +64,8 @@ struct ValueSpec {
 struct CriterionSpec {
   std::string name;  ///< key under [criteria]
   CriterionKind kind = CriterionKind::distance;
-  std::string layer;  ///< input the indicator is computed from
-  double weight = 1.0;
+  std::string layer;    ///< input the indicator is computed from
+  double weight = 1.0;  ///< as given; the normalised weight is in the model's leaf node
   ValueSpec value;
   DensitySpec density;          ///< for kind = density
   bool signed_inside = false;   ///< distance to polygons: negative inside
@@ -99,6 +100,7 @@ struct Scenario {
   ResourceLimits limits;
   std::vector<InputSpec> inputs;
   std::vector<CriterionSpec> criteria;
+  Model model;  ///< the criteria tree over `criteria`, weights resolved
   OutputSpec outputs;
 
   const InputSpec* find_input(const std::string& name) const;
