@@ -1,6 +1,6 @@
 """Shared helpers of tools/bench_distance and tools/bench_heatmap: timing whole processes with GNU
 time (seconds and peak memory), an optional time cap for reference tools, GRASS GIS invocations in
-a throwaway location, and the formatting both tables use."""
+a throwaway location, and reading and checking the rasters they write."""
 import os
 import shlex
 import shutil
@@ -25,13 +25,21 @@ def require_tools(tools, hint):
             sys.exit(f"benchmark: {tool} is missing; install it with: {hint}")
 
 
+def run(cmd, env=None):
+    """Runs an untimed step (a copy, a probe); a failure ends the benchmark with its error output."""
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    if proc.returncode != 0:
+        sys.exit(f"benchmark: command failed (exit {proc.returncode}): {shlex.join(cmd)}\n"
+                 f"{proc.stderr.decode(errors='replace')}")
+
+
 def print_command_line():
     print("$ " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:]) + "\n")
 
 
-def _kill_below(leader):
-    """Kills every process of the process group led by GNU time (pid leader), but not GNU time
-    itself, so that it still reports the peak memory of the killed command."""
+def _group_members(leader):
+    """{pid: parent pid} of the processes in the process group led by pid leader, but not leader."""
+    members = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == leader:
             continue
@@ -40,11 +48,30 @@ def _kill_below(leader):
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[2]) == leader:  # fields[2] is the process group id
+        if int(fields[2]) == leader:  # fields: state, parent pid, process group id, ...
+            members[int(entry)] = int(fields[1])
+    return members
+
+
+def _kill_below(proc):
+    """Kills what GNU time (proc) runs, but not GNU time, so that it still reports the peak memory.
+    The innermost processes go first: their parents (a shell, GRASS's startup script) then see them
+    fail, collect their memory figures and exit; whatever is left after a few seconds is killed."""
+    members = _group_members(proc.pid)
+    for pid in set(members) - set(members.values()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        for pid in _group_members(proc.pid):
             try:
-                os.kill(int(entry), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        proc.wait()
 
 
 def timed(cmd, env=None, timeout=None):
@@ -65,8 +92,7 @@ def timed(cmd, env=None, timeout=None):
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill_below(proc.pid)
-                proc.wait()
+                _kill_below(proc)
             except BaseException:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
@@ -96,10 +122,17 @@ def g_region(cols, rows, gt):
             f"res={gt[1]!r}")
 
 
-def same_grid(path, cols, rows, gt):
-    """Exits unless the raster at path has exactly the given grid."""
+def open_raster(path):
     from osgeo import gdal
     ds = gdal.Open(path)
+    if ds is None:
+        sys.exit(f"benchmark: cannot open {path}")
+    return ds
+
+
+def same_grid(path, cols, rows, gt):
+    """Exits unless the raster at path has exactly the given grid."""
+    ds = open_raster(path)
     got = (ds.RasterXSize, ds.RasterYSize, ds.GetGeoTransform())
     ds = None
     if got[:2] != (cols, rows) or any(abs(a - b) > 1e-6 for a, b in zip(got[2], gt)):
@@ -107,25 +140,15 @@ def same_grid(path, cols, rows, gt):
 
 
 def read_band(path):
-    """Band 1 as float64, nodata cells as 0."""
-    import numpy as np
-    from osgeo import gdal
-    ds = gdal.Open(path)
+    """Band 1 as stored (Float32 here: half the memory of float64 at 1 m), nodata cells as 0."""
+    ds = open_raster(path)
     band = ds.GetRasterBand(1)
-    values = band.ReadAsArray().astype(np.float64)
+    values = band.ReadAsArray()
     nodata = band.GetNoDataValue()
     ds = None
     if nodata is not None:
         values[values == nodata] = 0.0
     return values
-
-
-def seconds(t, timed_out, cap):
-    return f"> {cap:g} s" if timed_out else f"{t:.2f} s"
-
-
-def ratio(reference, timed_out, ours):
-    return f"> {reference / ours:.1f}x" if timed_out else f"{reference / ours:.1f}x"
 
 
 def grass_version():
