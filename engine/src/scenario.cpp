@@ -743,6 +743,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
   {
     std::map<std::string, std::string> stems{{"suitability", "the suitability raster"},
                                              {"explanation", "the per-cell explanation"},
+                                             {"exclusions", "the exclusion reasons"},
                                              {"districts", "the district statistics"},
                                              {"manifest", "the manifest"}};
     for (const ModelNode& n : sc.model.nodes) {
@@ -765,6 +766,69 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
                            "; set output = \"...\" to another name");
       }
     }
+  }
+
+  if (const toml::table* t = top.table("constraints")) {
+    std::vector<std::string> criterion_names;
+    for (const auto& c : sc.criteria) criterion_names.push_back(c.name);
+    for (const auto& [name, node_ptr] : in_file_order(*t)) {
+      Section holder(*t, "[constraints]", label);
+      if (!node_ptr->is_table())
+        holder.fail(node_ptr, "entry '" + name + "' must be a table [constraints." + name + "]");
+      Section s(*node_ptr->as_table(), "[constraints." + name + "]", label);
+      check_name(s, node_ptr, name);
+      ConstraintSpec c;
+      c.name = name;
+      c.line = s.line();
+      const std::string kind = s.string("kind").value_or("");
+      c.reason = s.string("reason").value_or(name);
+      if (kind == "inside" || kind == "within") {
+        c.kind = kind == "inside" ? ConstraintKind::inside : ConstraintKind::within;
+        c.layer = s.string("layer").value_or("");
+        if (c.layer.empty()) s.fail(node_ptr, "needs layer = \"INPUT\"");
+        check_layer_ref(s, "layer", c.layer);
+        if (c.kind == ConstraintKind::within) {
+          const auto d = s.number("distance_m");
+          if (!d || !(*d > 0.0))
+            s.fail(node_ptr, "kind = \"within\" needs distance_m = METRES (positive)");
+          c.distance_m = *d;
+        }
+        // An attribute condition reads the layer again through that filter, as its own input.
+        c.where = s.string("where").value_or("");
+        if (!c.where.empty()) {
+          InputSpec filtered = *sc.find_input(c.layer);
+          filtered.where =
+              filtered.where.empty() ? c.where : "(" + filtered.where + ") AND (" + c.where + ")";
+          filtered.name = c.layer + "__" + name;
+          filtered.line = c.line;
+          c.layer = filtered.name;
+          sc.inputs.push_back(std::move(filtered));
+        }
+      } else if (kind == "threshold") {
+        c.kind = ConstraintKind::threshold;
+        c.criterion = s.string("criterion").value_or("");
+        if (std::find(criterion_names.begin(), criterion_names.end(), c.criterion) ==
+            criterion_names.end())
+          s.fail(s.get("criterion") ? s.get("criterion") : node_ptr,
+                 "criterion = \"" + c.criterion + "\" names no [criteria] table" +
+                     did_you_mean(c.criterion, criterion_names));
+        c.above = s.number("above");
+        c.below = s.number("below");
+        if (c.above.has_value() == c.below.has_value())
+          s.fail(node_ptr, "a threshold rule needs exactly one of above = VALUE or below = VALUE");
+      } else {
+        s.fail(s.get("kind") ? s.get("kind") : node_ptr,
+               "kind = \"" + kind +
+                   "\" is unknown; use \"inside\" (polygons of a layer), "
+                   "\"within\" (a distance of a layer's features) or \"threshold\" (an indicator)" +
+                   (kind.empty() ? std::string()
+                                 : did_you_mean(kind, {"inside", "within", "threshold"})));
+      }
+      s.finish();
+      sc.constraints.push_back(std::move(c));
+    }
+    if (sc.constraints.size() > 250)
+      top.fail(t, "has more than 250 constraints; the reason raster holds codes 1..250");
   }
 
   sc.outputs.folder = "standort-out";

@@ -122,6 +122,55 @@ std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops,
   return s.str();
 }
 
+std::string raster_paletted_qml(int band, const std::vector<PaletteEntry>& entries) {
+  std::ostringstream s;
+  s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
+       "hasScaleBasedVisibilityFlag=\"0\">\n"
+    << "  <pipe>\n"
+    << "    <rasterrenderer type=\"paletted\" band=\"" << band
+    << "\" opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\">\n"
+    << "      <rasterTransparency/>\n"
+    << "      <minMaxOrigin>\n"
+    << "        <limits>None</limits>\n"
+    << "        <extent>WholeRaster</extent>\n"
+    << "        <statAccuracy>Estimated</statAccuracy>\n"
+    << "        <cumulativeCutLower>0.02</cumulativeCutLower>\n"
+    << "        <cumulativeCutUpper>0.98</cumulativeCutUpper>\n"
+    << "        <stdDevFactor>2</stdDevFactor>\n"
+    << "      </minMaxOrigin>\n"
+    << "      <colorPalette>\n";
+  for (const auto& e : entries)
+    s << "        <paletteEntry value=\"" << e.value << "\" alpha=\"" << e.alpha << "\" label=\""
+      << xml_escape(e.label) << "\" color=\"" << hex_color(e.r, e.g, e.b) << "\"/>\n";
+  s << "      </colorPalette>\n"
+    << "    </rasterrenderer>\n"
+    << "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
+    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" "
+       "colorizeGreen=\"128\" colorizeBlue=\"128\""
+    << " colorizeStrength=\"100\" grayscaleMode=\"0\" invertColors=\"0\"/>\n"
+    << "    <rasterresampler/>\n"
+    << "    <resamplingStage>resamplingFilter</resamplingStage>\n"
+    << "  </pipe>\n"
+    << "  <blendMode>0</blendMode>\n"
+    << "</qgis>\n";
+  return s.str();
+}
+
+std::vector<PaletteEntry> category_palette(const std::vector<std::string>& labels,
+                                           int first_value) {
+  // Qualitative colours (ColorBrewer "Set1"), readable on a map.
+  constexpr int set1[9][3] = {{228, 26, 28},   {55, 126, 184},  {77, 175, 74},
+                              {152, 78, 163},  {255, 127, 0},   {166, 86, 40},
+                              {247, 129, 191}, {153, 153, 153}, {255, 255, 51}};
+  std::vector<PaletteEntry> out;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto& c = set1[i % 9];
+    out.push_back({first_value + static_cast<int>(i), c[0], c[1], c[2], 255, labels[i]});
+  }
+  return out;
+}
+
 std::string polygon_outline_qml(const std::string& label_field) {
   std::ostringstream s;
   s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"

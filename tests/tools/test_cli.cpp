@@ -546,3 +546,104 @@ TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
   CHECK_THAT(missing.output, Contains("no such file"));
   CHECK(run("--version").code == 0);
 }
+
+TEST_CASE("constraints exclude cells with a reason and a count", "[cli][constraints]") {
+  standort::test::TempDir dir;
+  // The built-in scenario plus three rules: inside one district (an attribute condition on the
+  // district layer), within 300 m of a campus, and motorway junctions farther than 3 km.
+  std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
+  const auto at = text.find("[outputs]");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, R"toml([constraints.querenburg]
+kind = "inside"
+layer = "districts"
+where = "name = 'Querenburg'"
+reason = "Querenburg (test)"
+
+[constraints.campus_buffer]
+kind = "within"
+layer = "campuses"
+distance_m = 300
+
+[constraints.remote]
+kind = "threshold"
+criterion = "motorway_access"
+above = 3000
+
+)toml");
+  const std::string data = std::string(STANDORT_DATA_DIR) + "/";
+  for (const std::string from : {"demo/bochum_demo.gpkg"}) {
+    for (auto pos = text.find("\"" + from); pos != std::string::npos;
+         pos = text.find("\"" + from, pos + 1))
+      text.replace(pos + 1, from.size(), data + from);
+  }
+  write_file(dir / "c.toml", text);
+  const auto out = dir / "out";
+  const Result r = run("run -q " + (dir / "c.toml").string() + " -o " + out.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ex(
+      GDALDataset::Open((out / "exclusions.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> su(
+      GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> jd(GDALDataset::Open((out / "junction_distance.tif").c_str(),
+                                                    GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ex);
+  REQUIRE(su);
+  REQUIRE(jd);
+  CHECK_THAT(std::string(ex->GetRasterBand(1)->GetMetadataItem("legend")),
+             Contains("1 = Querenburg (test) [constraints.querenburg]"));
+  const std::vector<float> code = read_band(*ex, 1), count = read_band(*ex, 2),
+                           suit = read_band(*su, 1), junction = read_band(*jd, 1);
+  std::array<std::size_t, 4> per_code{};
+  std::size_t wrong = 0;  // cells breaking one of the rules below
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    if (suit[i] == -9999.0f) {  // outside the mask: no reason either (nodata sentinel)
+      wrong += code[i] != -9999.0f;
+      continue;
+    }
+    const int c = static_cast<int>(code[i]);
+    if (c < 0 || c > 3) {
+      ++wrong;
+      continue;
+    }
+    ++per_code[static_cast<std::size_t>(c)];
+    if (c > 0) {
+      wrong += !(suit[i] == 0.0f && count[i] >= 1.0f);  // excluded cells are unsuitable
+    } else {
+      wrong += count[i] != 0.0f;  // integer codes stored in Float32 are exact
+    }
+    // The threshold rule, checked against the indicator itself.
+    wrong += junction[i] > 3000.0f && c == 0;
+    wrong += c == 3 && !(junction[i] > 3000.0f);
+  }
+  CHECK(wrong == 0);
+  CHECK(per_code[1] > 1000);  // Querenburg is several km²
+  CHECK(per_code[2] > 100);
+  CHECK(per_code[3] > 1000);
+  // The Ruhr-Universität campus lies in Querenburg and within 300 m of itself: reason 1, count 2.
+  double gt[6];
+  REQUIRE(ex->GetGeoTransform(gt) == CE_None);
+  const Result info = run("info " + demo_gpkg + " --layer campuses");
+  std::unique_ptr<GDALDataset> pts(
+      GDALDataset::Open(demo_gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(pts);
+  OGRLayer* campuses = pts->GetLayerByName("campuses");
+  REQUIRE(campuses);
+  bool found = false;
+  for (auto& f : *campuses) {
+    if (std::string(f->GetFieldAsString("name")).find("Ruhr-Universit") == std::string::npos)
+      continue;
+    const OGRPoint* p = f->GetGeometryRef()->toPoint();
+    const auto col = static_cast<std::size_t>((p->getX() - gt[0]) / gt[1]);
+    const auto row = static_cast<std::size_t>((p->getY() - gt[3]) / gt[5]);
+    const std::size_t i = row * static_cast<std::size_t>(ex->GetRasterXSize()) + col;
+    CHECK(code[i] == 1.0f);
+    CHECK(count[i] >= 2.0f);
+    found = true;
+  }
+  CHECK(found);
+  CHECK(std::filesystem::exists(out / "exclusions.qml"));
+  CHECK_THAT(read_all(out / "exclusions.qml"), Contains("Querenburg (test)"));
+}

@@ -277,6 +277,9 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
   }
   if (!scenario.grid.mask.empty())
     require(scenario.grid.mask, GeometryKind::polygon, "[grid] mask");
+  for (const auto& rule : scenario.constraints)
+    if (rule.kind == ConstraintKind::inside)
+      require(rule.layer, GeometryKind::polygon, "[constraints." + rule.name + "]");
   if (!scenario.outputs.districts.empty())
     require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
 }
@@ -293,7 +296,8 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
   if (bytes_per_cell < 0) {
     std::int64_t inner = 0;
     for (const ModelNode& n : scenario.model.nodes) inner += n.criterion < 0;
-    bytes_per_cell = 16 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner + 5;
+    bytes_per_cell = 16 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner + 5 +
+                     (scenario.constraints.empty() ? 0 : 13);  // reason, count, hit, distance
   }
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
@@ -369,8 +373,64 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   std::vector<const Raster<float>*> criterion_scores;
   for (const auto& r : results) criterion_scores.push_back(&r.score);
   ModelScores model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads);
-  const Raster<float>& suitability = model_scores.node_scores.front();
+  Raster<float>& suitability = model_scores.node_scores.front();
   progress.end();
+
+  // Exclusions: the first rule that hits a cell is its reason (1-based, in scenario order), and
+  // the count says how many rules hit it. An excluded cell is unsuitable: its score becomes 0.
+  std::optional<Raster<float>> reason, reason_count;
+  if (!scenario.constraints.empty()) {
+    progress.begin("exclusions");
+    reason.emplace(grid, 0.0f, k_nodata);
+    reason_count.emplace(grid, 0.0f, k_nodata);
+    for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
+      const ConstraintSpec& rule = scenario.constraints[k];
+      Raster<std::uint8_t> hit(grid, 0);
+      if (rule.kind == ConstraintKind::inside) {
+        hit = rasterize_mask(grid, layer_of(inputs, rule.layer).polygons);
+      } else if (rule.kind == ConstraintKind::within) {
+        DistanceOptions o;
+        o.threads = threads;
+        const DistanceField<float> d =
+            distance_to_features<float>(grid, layer_of(inputs, rule.layer), o);
+        const auto dist = d.distance_m.cells();
+        auto h = hit.cells();
+        for (std::size_t i = 0; i < h.size(); ++i)
+          h[i] = static_cast<double>(dist[i]) <= rule.distance_m;
+      } else {
+        const auto it = std::find_if(results.begin(), results.end(),
+                                     [&](const auto& r) { return r.spec->name == rule.criterion; });
+        const auto values = it->ind.values.cells();
+        auto h = hit.cells();
+        for (std::size_t i = 0; i < h.size(); ++i) {
+          const double v = values[i];
+          if (it->ind.values.is_nodata(values[i])) continue;
+          h[i] = rule.above ? v > *rule.above : v < *rule.below;
+        }
+      }
+      auto code = reason->cells();
+      auto count = reason_count->cells();
+      const auto h = hit.cells();
+      for (std::size_t i = 0; i < h.size(); ++i) {
+        if (!h[i]) continue;
+        if (code[i] == 0.0f) code[i] = static_cast<float>(k + 1);
+        count[i] += 1.0f;
+      }
+    }
+    // Outside the mask there is no score to exclude: reasons are nodata there too.
+    auto code = reason->cells();
+    auto count = reason_count->cells();
+    auto score = suitability.cells();
+    for (std::size_t i = 0; i < code.size(); ++i) {
+      if (score[i] == k_nodata) {
+        code[i] = count[i] = k_nodata;
+      } else if (code[i] > 0.0f) {
+        score[i] = 0.0f;
+        for (auto& c : model_scores.contributions) c.cells()[i] = 0.0f;
+      }
+    }
+    progress.end();
+  }
 
   // District statistics (cell-centre membership).
   std::optional<layers::VectorTable> districts;
@@ -574,6 +634,34 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
             out_dir / (stem + ".qml"),
             layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
         record(out_dir / (stem + ".qml"), "style");
+      }
+    }
+    if (reason) {
+      const fs::path file = out_dir / "exclusions.tif";
+      std::string legend = "0 = not excluded";
+      std::vector<std::string> labels;
+      for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
+        const ConstraintSpec& rule = scenario.constraints[k];
+        labels.push_back(rule.reason);
+        legend +=
+            "; " + std::to_string(k + 1) + " = " + rule.reason + " [constraints." + rule.name + "]";
+      }
+      layers::GeoTiffOptions o = cog;
+      o.overview_resampling = "NEAREST";  // codes must not be averaged
+      layers::write_geotiff(
+          file, grid,
+          {{reason->cells(),
+            "exclusion reason (first rule that excludes the cell)",
+            "",
+            {{"legend", legend}}},
+           {reason_count->cells(), "number of rules that exclude the cell", "", {}}},
+          o);
+      record(file, "raster");
+      if (scenario.outputs.qml) {
+        layers::write_text_atomic(
+            out_dir / "exclusions.qml",
+            layers::raster_paletted_qml(1, layers::category_palette(labels, 1)));
+        record(out_dir / "exclusions.qml", "style");
       }
     }
     // Per-cell explanation: each criterion's share of the overall score, one band each.

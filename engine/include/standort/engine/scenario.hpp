@@ -76,6 +76,27 @@ struct CriterionSpec {
   int line = 0;
 };
 
+enum class ConstraintKind {
+  inside,     ///< cells whose centre lies inside the layer's polygons
+  within,     ///< cells whose centre lies within distance_m of the layer's features
+  threshold,  ///< cells where a criterion's indicator is above or below a value
+};
+
+/// An exclusion rule: cells it hits are unsuitable whatever their score (suitability 0), and the
+/// reason raster names the first rule that hit each cell.
+struct ConstraintSpec {
+  std::string name;  ///< key under [constraints]
+  ConstraintKind kind = ConstraintKind::inside;
+  std::string layer;            ///< inside / within: the input (with the rule's `where` applied)
+  std::string where;            ///< the attribute condition as given, for the legend
+  double distance_m = 0.0;      ///< within
+  std::string criterion;        ///< threshold: whose indicator
+  std::optional<double> above;  ///< threshold: exclude where indicator > above
+  std::optional<double> below;  ///< threshold: exclude where indicator < below
+  std::string reason;           ///< legend text
+  int line = 0;
+};
+
 /// Features of a point layer counted per district, with an optional field summed.
 struct CountSpec {
   std::string layer;
@@ -101,6 +122,7 @@ struct Scenario {
   std::vector<InputSpec> inputs;
   std::vector<CriterionSpec> criteria;
   Model model;  ///< the criteria tree over `criteria`, weights resolved
+  std::vector<ConstraintSpec> constraints;
   OutputSpec outputs;
 
   const InputSpec* find_input(const std::string& name) const;

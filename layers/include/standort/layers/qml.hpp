@@ -19,6 +19,19 @@ std::vector<RampStop> ramp_stops(double min, double max, bool reverse, int preci
 /// A single-band pseudocolour style for band `band` (1-based) with interpolated `stops`.
 std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops, int precision);
 
+struct PaletteEntry {
+  int value;
+  int r, g, b, alpha;
+  std::string label;
+};
+
+/// A paletted (unique values) style for a categorical band, e.g. exclusion reasons; values not
+/// listed are not drawn.
+std::string raster_paletted_qml(int band, const std::vector<PaletteEntry>& entries);
+
+/// Distinct colours for `n` categories (a qualitative palette, repeated beyond its length).
+std::vector<PaletteEntry> category_palette(const std::vector<std::string>& labels, int first_value);
+
 /// Transparent fill, dark outline and a label from `label_field` (may be empty: no labels).
 std::string polygon_outline_qml(const std::string& label_field);
 

@@ -1,0 +1,467 @@
+#include "standort/engine/coverage.hpp"
+
+#include "standort/engine/error.hpp"
+#include "standort/engine/parallel.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+namespace standort {
+namespace {
+
+// Window coordinates: u = column, v = row (downwards), both in cells and shifted by `offset`, a
+// power of two above the window's size, so every coordinate inside the window has the same
+// exponent and differences and sums of them are exact.
+struct LocalPoint {
+  double u;
+  double v;
+};
+
+// An edge piece's "dx" for every cell below it in its column, applied by the row sweep.
+struct CarryEvent {
+  std::int64_t row;
+  std::int64_t col;
+  double du;
+};
+
+class CoverageSweep {
+ public:
+  CoverageSweep(std::int64_t cols, std::int64_t rows, double offset, std::vector<double>& cells)
+      : m_cols(cols),
+        m_rows(rows),
+        m_offset(offset),
+        m_u0(offset),
+        m_u1(offset + static_cast<double>(cols)),
+        m_v0(offset),
+        m_v1(offset + static_cast<double>(rows)),
+        m_cells(cells) {}
+
+  // Adds the edge a -> b of a ring whose contributions are multiplied by `sign` (+1 for area that
+  // counts, -1 for a hole or a reversed ring).
+  void add_edge(LocalPoint a, LocalPoint b, double sign) {
+    if (a.u == b.u) return;  // vertical: no extent in x, no contribution
+    if (a.u > b.u) {
+      std::swap(a, b);
+      sign = -sign;
+    }
+    if (b.u <= m_u0 || a.u >= m_u1) return;
+    // Columns outside the window receive nothing: cut the edge at the window's sides.
+    LocalPoint p = a, q = b;
+    const double slope = (b.v - a.v) / (b.u - a.u);
+    if (a.u < m_u0) p = {m_u0, a.v + (m_u0 - a.u) * slope};
+    if (b.u > m_u1) q = {m_u1, a.v + (m_u1 - a.u) * slope};
+    // Rows above the window see the part of the edge above it as lying on the window's top line
+    // (the clamp in the area integral); the part below the window adds nothing to it.
+    LocalPoint points[4];
+    int n = 0;
+    points[n++] = p;
+    std::pair<double, double> cuts[2];  // (t along p -> q, the window line crossed)
+    int cut_count = 0;
+    for (const double line : {m_v0, m_v1}) {
+      if ((p.v - line) * (q.v - line) < 0.0) cuts[cut_count++] = {(line - p.v) / (q.v - p.v), line};
+    }
+    if (cut_count == 2 && cuts[1].first < cuts[0].first) std::swap(cuts[0], cuts[1]);
+    for (int i = 0; i < cut_count; ++i) {
+      const double u = std::clamp(p.u + cuts[i].first * (q.u - p.u), points[n - 1].u, q.u);
+      points[n++] = {u, cuts[i].second};
+    }
+    points[n++] = q;
+    for (int i = 0; i + 1 < n; ++i) {
+      const LocalPoint& s = points[i];
+      const LocalPoint& e = points[i + 1];
+      if (!(e.u > s.u)) continue;
+      const double mid_v = 0.5 * (s.v + e.v);
+      if (mid_v >= m_v1) continue;
+      if (mid_v <= m_v0) {
+        traverse(s.u, m_v0, e.u, m_v0, sign);
+      } else {
+        traverse(s.u, std::clamp(s.v, m_v0, m_v1), e.u, std::clamp(e.v, m_v0, m_v1), sign);
+      }
+    }
+  }
+
+  // Applies the carried widths row by row and clamps rounding residue into [0, 1].
+  void finish() {
+    // Stable counting sort of the events by row keeps their order of creation within a cell.
+    std::vector<std::int64_t> start(static_cast<std::size_t>(m_rows) + 1, 0);
+    for (const CarryEvent& e : m_events) ++start[static_cast<std::size_t>(e.row)];
+    std::int64_t total = 0;
+    for (auto& s : start) {
+      const std::int64_t count = s;
+      s = total;
+      total += count;
+    }
+    std::vector<CarryEvent> sorted(m_events.size());
+    {
+      std::vector<std::int64_t> next(start.begin(), start.end());
+      for (const CarryEvent& e : m_events) sorted[static_cast<std::size_t>(next[e.row]++)] = e;
+    }
+    m_events.clear();
+    m_events.shrink_to_fit();
+    std::vector<double> running(static_cast<std::size_t>(m_cols), 0.0);
+    std::size_t k = 0;
+    for (std::int64_t r = 0; r < m_rows; ++r) {
+      for (; k < sorted.size() && sorted[k].row == r; ++k)
+        running[static_cast<std::size_t>(sorted[k].col)] += sorted[k].du;
+      double* row = m_cells.data() + r * m_cols;
+      for (std::int64_t c = 0; c < m_cols; ++c)
+        row[c] = std::clamp(row[c] + running[static_cast<std::size_t>(c)], 0.0, 1.0);
+    }
+  }
+
+ private:
+  // Walks a segment with ua < ub inside the window through the cells it crosses.
+  void traverse(double ua, double va, double ub, double vb, double sign) {
+    const double du = ub - ua;
+    const double dv = vb - va;
+    const int dir = dv > 0.0 ? 1 : (dv < 0.0 ? -1 : 0);
+    double ku = std::floor(ua) + 1.0;                                  // next column line
+    double kv = dir > 0 ? std::floor(va) + 1.0 : std::ceil(va) - 1.0;  // next row line
+    double pu = ua, pv = va;
+    for (;;) {
+      const bool u_cross = ku < ub;
+      const bool v_cross = dir > 0 ? kv < vb : (dir < 0 && kv > vb);
+      if (!u_cross && !v_cross) {
+        piece(pu, pv, ub, vb, sign);
+        return;
+      }
+      const double tu = u_cross ? (ku - ua) / du : 2.0;
+      const double tv = v_cross ? (kv - va) / dv : 2.0;
+      double nu, nv;
+      if (tu <= tv) {
+        nu = ku;
+        nv = tu == tv ? kv : clamp_v(va + tu * dv, pv, kv, vb, dir);
+        ku += 1.0;
+        if (tu == tv) kv += dir;
+      } else {
+        nv = kv;
+        nu = std::clamp(ua + tv * du, pu, std::min(ku, ub));
+        kv += dir;
+      }
+      piece(pu, pv, nu, nv, sign);
+      pu = nu;
+      pv = nv;
+    }
+  }
+
+  // Keeps an interpolated v between the previous point and the next row line (or the end).
+  static double clamp_v(double v, double pv, double kv, double vb, int dir) {
+    if (dir > 0) return std::clamp(v, pv, std::min(kv, vb));
+    if (dir < 0) return std::clamp(v, std::max(kv, vb), pv);
+    return pv;
+  }
+
+  // A piece of an edge inside one cell: its trapezoid goes to the cell, its width to every cell
+  // below (through an event at the next row).
+  void piece(double u0, double v0, double u1, double v1, double sign) {
+    const double du = (u1 - u0) * sign;
+    if (du == 0.0) return;
+    const std::int64_t col = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(0.5 * (u0 + u1)) - m_offset), 0, m_cols - 1);
+    const std::int64_t row = std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::floor(0.5 * (v0 + v1)) - m_offset), 0, m_rows - 1);
+    const double bottom = m_offset + static_cast<double>(row + 1);
+    const double height = 0.5 * ((bottom - v0) + (bottom - v1));
+    m_cells[static_cast<std::size_t>(row * m_cols + col)] += height * du;
+    if (row + 1 < m_rows) m_events.push_back({row + 1, col, du});
+  }
+
+  std::int64_t m_cols;
+  std::int64_t m_rows;
+  double m_offset;
+  double m_u0, m_u1, m_v0, m_v1;
+  std::vector<double>& m_cells;
+  std::vector<CarryEvent> m_events;
+};
+
+std::string describe(const Grid& g) {
+  std::ostringstream s;
+  s.precision(12);
+  s << g.cols() << " x " << g.rows() << " cells of " << g.cell_size() << " m at (" << g.xmin()
+    << ", " << g.ymax() << ")" << (g.crs().empty() ? "" : " in ") << g.crs();
+  return s.str();
+}
+
+struct WeightedValue {
+  double value;
+  double weight;
+};
+
+// exactextract's WeightedQuantiles::quantile on values already sorted by value and merged.
+double quantile_of_sorted(const std::vector<WeightedValue>& merged, double q) {
+  const std::size_t n = merged.size();
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> s(n);
+  double sum_w = 0.0;
+  double cumsum = 0.0;
+  const double n_minus_1 = static_cast<double>(n) - 1.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sum_w += merged[i].weight;
+    s[i] = i == 0 ? 0.0 : static_cast<double>(i) * merged[i].weight + n_minus_1 * cumsum;
+    cumsum += merged[i].weight;
+  }
+  const double target = q * sum_w * n_minus_1;
+  const auto right = std::upper_bound(s.begin(), s.end(), target);
+  if (right == s.begin()) return merged.front().value;
+  if (right == s.end()) return merged.back().value;
+  const auto r = static_cast<std::size_t>(right - s.begin());
+  const std::size_t l = r - 1;
+  return merged[l].value + (target - s[l]) * (merged[r].value - merged[l].value) / (s[r] - s[l]);
+}
+
+// Sorts by value (stable, so equal values keep their order) and merges equal values.
+std::vector<WeightedValue> sort_and_merge(std::vector<WeightedValue> items) {
+  std::stable_sort(items.begin(), items.end(), [](const WeightedValue& a, const WeightedValue& b) {
+    return a.value < b.value;
+  });
+  std::vector<WeightedValue> merged;
+  merged.reserve(items.size());
+  for (const WeightedValue& item : items) {
+    if (!merged.empty() && merged.back().value == item.value)
+      merged.back().weight += item.weight;
+    else
+      merged.push_back(item);
+  }
+  return merged;
+}
+
+// A covered cell's value with a key whose unsigned order is the float order (sign bit flipped for
+// positives, all bits for negatives), so the values sort by radix in linear time.
+struct CellValue {
+  std::uint32_t key;
+  float value;
+  double weight;
+};
+
+std::uint32_t sortable_key(float value) {
+  const auto bits = std::bit_cast<std::uint32_t>(value);
+  return (bits & 0x80000000u) != 0 ? ~bits : (bits | 0x80000000u);
+}
+
+// Stable LSD radix sort by key (three 11-bit digits) and merge of equal values, in the order the
+// cells were visited; the same result as sort_and_merge, several times faster on whole districts.
+std::vector<WeightedValue> radix_sort_and_merge(std::vector<CellValue> items) {
+  std::vector<CellValue> buffer(items.size());
+  constexpr int digit_bits = 11;
+  constexpr std::uint32_t buckets = 1u << digit_bits;
+  for (int shift = 0; shift < 32; shift += digit_bits) {
+    std::vector<std::size_t> start(buckets + 1, 0);
+    for (const CellValue& item : items) ++start[((item.key >> shift) & (buckets - 1)) + 1];
+    if (std::any_of(start.begin() + 1, start.end(),
+                    [&](std::size_t count) { return count == items.size(); }))
+      continue;  // every key has the same digit here
+    for (std::uint32_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+    for (const CellValue& item : items) buffer[start[(item.key >> shift) & (buckets - 1)]++] = item;
+    items.swap(buffer);
+  }
+  std::vector<WeightedValue> merged;
+  merged.reserve(items.size());
+  for (const CellValue& item : items) {
+    if (!merged.empty() && merged.back().value == static_cast<double>(item.value))
+      merged.back().weight += item.weight;
+    else
+      merged.push_back({item.value, item.weight});
+  }
+  return merged;
+}
+
+}  // namespace
+
+CoverageWindow coverage_fractions(const Grid& grid, const MultiPolygon& polygon,
+                                  const std::string& where) {
+  // Vertices in grid cell units (u to the right from xmin, v downwards from ymax), ring by ring.
+  struct Ring {
+    std::size_t begin;
+    std::size_t end;
+    bool outer;
+  };
+  std::vector<LocalPoint> points;
+  std::vector<Ring> rings;
+  double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
+  const double cell = grid.cell_size();
+  auto add_ring = [&](const auto& ring, bool outer) {
+    if (ring.size() < 3) return;
+    const std::size_t begin = points.size();
+    for (const auto& p : ring) {
+      const double u = (p.x() - grid.xmin()) / cell;
+      const double v = (grid.ymax() - p.y()) / cell;
+      if (!std::isfinite(u) || !std::isfinite(v)) {
+        std::ostringstream s;
+        s.precision(12);
+        s << where << ": polygon vertex (" << p.x() << " " << p.y()
+          << ") is not a finite coordinate; fix or remove the feature in its source";
+        throw InputError(s.str());
+      }
+      points.push_back({u, v});
+      umin = std::min(umin, u);
+      umax = std::max(umax, u);
+      vmin = std::min(vmin, v);
+      vmax = std::max(vmax, v);
+    }
+    // Boost.Geometry rings repeat the first point at the end; close a ring that does not.
+    if (points.back().u != points[begin].u || points.back().v != points[begin].v)
+      points.push_back(points[begin]);
+    rings.push_back({begin, points.size(), outer});
+  };
+  for (const auto& part : polygon) {
+    add_ring(part.outer(), true);
+    for (const auto& inner : part.inners()) add_ring(inner, false);
+  }
+
+  CoverageWindow window;
+  if (rings.empty()) return window;
+  // Cells whose interior meets the bounding box, clamped to the grid.
+  const double cols_d = static_cast<double>(grid.cols());
+  const double rows_d = static_cast<double>(grid.rows());
+  double c0 = std::floor(umin), c1 = std::ceil(umax);
+  double r0 = std::floor(vmin), r1 = std::ceil(vmax);
+  if (c1 == c0) c1 += 1.0;
+  if (r1 == r0) r1 += 1.0;
+  c0 = std::clamp(c0, 0.0, cols_d);
+  c1 = std::clamp(c1, 0.0, cols_d);
+  r0 = std::clamp(r0, 0.0, rows_d);
+  r1 = std::clamp(r1, 0.0, rows_d);
+  if (!(c1 > c0) || !(r1 > r0)) return window;
+  window.col0 = static_cast<std::int64_t>(c0);
+  window.row0 = static_cast<std::int64_t>(r0);
+  window.cols = static_cast<std::int64_t>(c1 - c0);
+  window.rows = static_cast<std::int64_t>(r1 - r0);
+  check_grid_budget(Grid(grid.xmin() + c0 * cell, grid.ymax() - r0 * cell, cell, window.cols,
+                         window.rows, grid.crs()),
+                    static_cast<std::int64_t>(sizeof(double)), ResourceLimits{},
+                    where + ": coverage fractions");
+  window.fractions.assign(static_cast<std::size_t>(window.cols * window.rows), 0.0);
+
+  double offset = 1.0;
+  while (offset < static_cast<double>(std::max(window.cols, window.rows)) + 2.0) offset *= 2.0;
+  for (LocalPoint& p : points) {
+    p.u = (p.u - c0) + offset;
+    p.v = (p.v - r0) + offset;
+  }
+
+  CoverageSweep sweep(window.cols, window.rows, offset, window.fractions);
+  for (const Ring& ring : rings) {
+    // Twice the signed area, positive for a clockwise ring in x/y (Boost.Geometry's outer rings):
+    // with v pointing down that is -sum((v_a + v_b) * (u_b - u_a)), taken relative to the first
+    // vertex to keep it well conditioned.
+    const LocalPoint& ref = points[ring.begin];
+    double twice_area = 0.0;
+    for (std::size_t i = ring.begin; i + 1 < ring.end; ++i) {
+      const LocalPoint& a = points[i];
+      const LocalPoint& b = points[i + 1];
+      twice_area -= ((a.v - ref.v) + (b.v - ref.v)) * (b.u - a.u);
+    }
+    const bool clockwise = twice_area >= 0.0;
+    const double sign = clockwise == ring.outer ? 1.0 : -1.0;
+    for (std::size_t i = ring.begin; i + 1 < ring.end; ++i)
+      sweep.add_edge(points[i], points[i + 1], sign);
+  }
+  sweep.finish();
+  return window;
+}
+
+WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
+                             const Raster<float>& values, std::optional<double> threshold,
+                             const std::string& where) {
+  if (!(values.grid() == grid)) {
+    throw InputError(where + ": the value raster's grid (" + describe(values.grid()) +
+                     ") is not the grid the coverage was computed on (" + describe(grid) +
+                     "); compute the raster on the districts' grid");
+  }
+  if (coverage.col0 < 0 || coverage.row0 < 0 || coverage.cols < 0 || coverage.rows < 0 ||
+      coverage.col0 + coverage.cols > grid.cols() || coverage.row0 + coverage.rows > grid.rows() ||
+      coverage.fractions.size() != static_cast<std::size_t>(coverage.cols * coverage.rows)) {
+    std::ostringstream s;
+    s << where << ": coverage window of " << coverage.cols << " x " << coverage.rows
+      << " cells at column " << coverage.col0 << ", row " << coverage.row0 << " with "
+      << coverage.fractions.size() << " fractions does not fit the grid of " << describe(grid)
+      << "; compute it with coverage_fractions on this grid";
+    throw InputError(s.str());
+  }
+  if (threshold && !std::isfinite(*threshold))
+    throw InputError(where + ": the threshold must be a finite number");
+
+  WeightedStats out;
+  out.threshold = threshold;
+  const double cell_area = grid.cell_size() * grid.cell_size();
+  double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0, sum_above = 0.0;
+  std::vector<CellValue> covered;
+  covered.reserve(coverage.fractions.size());
+  for (std::int64_t r = 0; r < coverage.rows; ++r) {
+    const auto row = values.row(coverage.row0 + r);
+    for (std::int64_t c = 0; c < coverage.cols; ++c) {
+      const double f = coverage.at(c, r);
+      sum_all += f;
+      const float value = row[static_cast<std::size_t>(coverage.col0 + c)];
+      if (!(f > 0.0) || values.is_nodata(value)) continue;
+      const double x = value;
+      if (covered.empty()) {
+        out.min = x;
+        out.max = x;
+      } else {
+        out.min = std::min(out.min, x);
+        out.max = std::max(out.max, x);
+      }
+      covered.push_back({sortable_key(value), value, f});
+      sum_c += f;
+      sum_cx += f * x;
+      if (threshold && x >= *threshold) sum_above += f;
+    }
+  }
+  out.covered_area_m2 = sum_all * cell_area;
+  out.data_area_m2 = sum_c * cell_area;
+  out.cells = static_cast<std::int64_t>(covered.size());
+  if (threshold) out.area_at_or_above_ha = sum_above * cell_area / 1e4;
+  if (covered.empty()) return out;
+  out.mean = sum_cx / sum_c;
+  double sum_sq = 0.0;
+  for (const CellValue& item : covered) {
+    const double d = item.value - out.mean;
+    sum_sq += item.weight * d * d;
+  }
+  out.stddev = std::sqrt(sum_sq / sum_c);
+  out.median = quantile_of_sorted(radix_sort_and_merge(std::move(covered)), 0.5);
+  if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
+  return out;
+}
+
+std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
+                                                   std::span<const MultiPolygon> polygons,
+                                                   std::optional<double> threshold, int threads,
+                                                   const std::string& where) {
+  std::vector<WeightedStats> out(polygons.size());
+  parallel_for_blocks(static_cast<std::int64_t>(polygons.size()), threads,
+                      [&](std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                          const std::string label = where + ", polygon " + std::to_string(i);
+                          const auto k = static_cast<std::size_t>(i);
+                          const CoverageWindow window =
+                              coverage_fractions(values.grid(), polygons[k], label);
+                          out[k] = weighted_stats(values.grid(), window, values, threshold, label);
+                        }
+                      });
+  return out;
+}
+
+double weighted_quantile(std::span<const double> values, std::span<const double> weights, double q,
+                         const std::string& where) {
+  if (values.size() != weights.size()) {
+    throw InputError(where + ": " + std::to_string(values.size()) + " values but " +
+                     std::to_string(weights.size()) + " weights; give one weight per value");
+  }
+  if (!(q >= 0.0 && q <= 1.0)) {
+    std::ostringstream s;
+    s << where << ": quantile " << q << " is outside 0..1; give e.g. 0.5 for the median";
+    throw InputError(s.str());
+  }
+  std::vector<WeightedValue> items;
+  items.reserve(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (weights[i] > 0.0 && !std::isnan(values[i])) items.push_back({values[i], weights[i]});
+  return quantile_of_sorted(sort_and_merge(std::move(items)), q);
+}
+
+}  // namespace standort
