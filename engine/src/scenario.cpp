@@ -835,8 +835,39 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
   if (const toml::table* t = top.table("outputs")) {
     Section s(*t, "[outputs]", label);
     if (const auto folder = s.string("folder")) sc.outputs.folder = *folder;
-    sc.outputs.districts = s.string("districts").value_or("");
-    check_layer_ref(s, "districts", sc.outputs.districts);
+    // One district level or several: districts = "bezirke" or ["bezirke", "stadtbezirke"].
+    if (const toml::node* n = s.get("districts")) {
+      std::vector<const toml::node*> names;
+      if (n->is_array())
+        for (const auto& v : *n->as_array()) names.push_back(&v);
+      else
+        names.push_back(n);
+      for (const toml::node* v : names) {
+        if (!v->is_string())
+          s.fail(v, "districts must be an input name or a list of them, e.g. [\"districts\"]");
+        const std::string level = v->as_string()->get();
+        check_layer_ref(s, "districts", level);
+        if (std::find(sc.outputs.districts.begin(), sc.outputs.districts.end(), level) !=
+            sc.outputs.districts.end())
+          s.fail(v, "districts lists '" + level + "' twice");
+        for (const std::string& taken :
+             {std::string("suitability"), std::string("explanation"), std::string("exclusions"),
+              std::string("manifest"), std::string("statistics")})
+          if (level == taken)
+            s.fail(v, "a district level cannot be called '" + level +
+                          "': that name is taken by an output; rename the input");
+        for (const auto& c : sc.criteria)
+          if (level == c.output || level == c.name + "_score")
+            s.fail(v, "district level '" + level + "' would share its file name with [criteria." +
+                          c.name + "]; rename the input or set the criterion's output");
+        sc.outputs.districts.push_back(level);
+      }
+    }
+    if (const auto th = s.number("suitability_threshold")) {
+      if (!(*th >= 0.0 && *th <= 1.0))
+        s.fail(s.get("suitability_threshold"), "suitability_threshold must lie between 0 and 1");
+      sc.outputs.suitability_threshold = *th;
+    }
     sc.outputs.population_field = s.string("population_field").value_or("");
     if (const toml::array* counts = s.array("counts")) {
       for (const auto& entry : *counts) {
@@ -858,7 +889,8 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
         sc.outputs.districts.empty())
       s.fail(s.get("counts"), "counts and population_field need districts = \"INPUT\"");
     if (const toml::array* formats = s.array("formats")) {
-      sc.outputs.cog = sc.outputs.geojson = sc.outputs.qml = false;
+      sc.outputs.cog = sc.outputs.geojson = sc.outputs.qml = sc.outputs.gpkg = sc.outputs.csv =
+          false;
       for (const auto& f : *formats) {
         const auto v = f.value<std::string>();
         if (!v) s.fail(&f, "formats entries must be strings");
@@ -868,9 +900,13 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
           sc.outputs.geojson = true;
         else if (*v == "qml")
           sc.outputs.qml = true;
+        else if (*v == "gpkg")
+          sc.outputs.gpkg = true;
+        else if (*v == "csv")
+          sc.outputs.csv = true;
         else
-          s.fail(&f,
-                 "format \"" + *v + "\" is unknown" + did_you_mean(*v, {"cog", "geojson", "qml"}));
+          s.fail(&f, "format \"" + *v + "\" is unknown" +
+                         did_you_mean(*v, {"cog", "geojson", "gpkg", "csv", "qml"}));
       }
     }
     s.finish();

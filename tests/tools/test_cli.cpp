@@ -127,7 +127,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     CHECK(std::filesystem::exists(out / (std::filesystem::path(f).stem().string() + ".qml")));
   }
   CHECK(std::filesystem::exists(out / "manifest.json"));
-  CHECK(file_count(out) == 19);
+  CHECK(file_count(out) == 21);
 
   GDALAllRegister();
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
@@ -198,15 +198,36 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     g->getEnvelope(&e);
     CHECK(e.MinX > 7.0);
     CHECK(e.MaxY < 51.6);
-    const double mean = f->GetFieldAsDouble("campus_proximity_mean_score");
+    for (const char* field :
+         {"campus_proximity_score_mean", "suitability_mean", "suitability_min", "suitability_max",
+          "suitability_median", "suitability_std", "suitability_pct_at_least_60"})
+      REQUIRE(f->GetFieldIndex(field) >= 0);
+    const double mean = f->GetFieldAsDouble("campus_proximity_score_mean");
     CHECK(mean >= 0.0);
     CHECK(mean <= 1.0);
     CHECK(f->GetFieldAsDouble("suitability_min") <= f->GetFieldAsDouble("suitability_mean") + 1e-9);
+    CHECK(f->GetFieldAsDouble("suitability_mean") <= f->GetFieldAsDouble("suitability_max") + 1e-9);
+    const double pct = f->GetFieldAsDouble("suitability_pct_at_least_60");
+    CHECK(pct >= 0.0);
+    CHECK(pct <= 100.0);
+  }
+  // The same table as CSV (a header and 30 rows) and as a GeoPackage layer.
+  {
+    std::istringstream csv(read_all(out / "districts.csv"));
+    std::string line;
+    std::size_t lines = 0;
+    while (std::getline(csv, line)) ++lines;
+    CHECK(lines == 31);
+    std::unique_ptr<GDALDataset> gpkg(
+        GDALDataset::Open((out / "statistics.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    REQUIRE(gpkg);
+    REQUIRE(gpkg->GetLayerByName("districts"));
+    CHECK(gpkg->GetLayerByName("districts")->GetFeatureCount() == 30);
   }
 
   const auto manifest = nlohmann::json::parse(read_all(out / "manifest.json"));
   CHECK(manifest["inputs"]["campuses"]["sha256"].get<std::string>().size() == 64);
-  CHECK(manifest["outputs"].size() == 18);
+  CHECK(manifest["outputs"].size() == 20);
 
   // The explanation bands are each criterion's share: they sum to the suitability at every cell.
   {
@@ -302,7 +323,8 @@ TEST_CASE("official districts from the shared data run end to end", "[cli][bochu
   for (auto& f : *vec->GetLayer(0)) {
     if (std::string(f->GetFieldAsString("name")) == "Querenburg") {
       found = true;
-      CHECK(f->GetFieldAsDouble("campus_proximity_mean_distance_m") < 1500.0);
+      REQUIRE(f->GetFieldIndex("campus_proximity_mean") >= 0);
+      CHECK(f->GetFieldAsDouble("campus_proximity_mean") < 1500.0);
     }
   }
   CHECK(found);
@@ -646,4 +668,51 @@ above = 3000
   CHECK(found);
   CHECK(std::filesystem::exists(out / "exclusions.qml"));
   CHECK_THAT(read_all(out / "exclusions.qml"), Contains("Querenburg (test)"));
+}
+
+TEST_CASE("both district levels: statistics that agree between the levels", "[cli][districts]") {
+  standort::test::TempDir dir;
+  std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
+  const std::string data = std::string(STANDORT_DATA_DIR) + "/";
+  for (auto pos = text.find("\"demo/"); pos != std::string::npos;
+       pos = text.find("\"demo/", pos + 1))
+    text.insert(pos + 1, data);
+  const auto at = text.find("[grid]");
+  REQUIRE(at != std::string::npos);
+  text.insert(at, "[inputs.stadtbezirke]\npath = \"" + demo_gpkg +
+                      "\"\nlayer = \"stadtbezirke\"\ngeometry = \"polygon\"\n\n");
+  const std::string from = "districts = \"districts\"";
+  const auto d = text.find(from);
+  REQUIRE(d != std::string::npos);
+  text.replace(d, from.size(), "districts = [\"districts\", \"stadtbezirke\"]");
+  write_file(dir / "two.toml", text);
+  const Result r = run("run -q " + (dir / "two.toml").string() + " -o " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  GDALAllRegister();
+  // The demo's Stadtbezirke are unions of its 30 districts, so the city-wide mean suitability,
+  // weighted by the area with data, is the same from either level: coverage weighting loses no
+  // area along the inner boundaries (cell-centre membership would).
+  auto city_mean = [&](const std::string& file, std::size_t expected) {
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((dir / "out" / file).c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    OGRLayer* layer = ds->GetLayer(0);
+    CHECK(static_cast<std::size_t>(layer->GetFeatureCount()) == expected);
+    double sum = 0.0, area = 0.0;
+    for (auto& f : *layer) {
+      sum += f->GetFieldAsDouble("suitability_mean") * f->GetFieldAsDouble("data_area_km2");
+      area += f->GetFieldAsDouble("data_area_km2");
+    }
+    return sum / area;
+  };
+  const double fine = city_mean("districts.geojson", 30);
+  const double coarse = city_mean("stadtbezirke.geojson", 6);
+  CHECK(fine > 0.1);
+  CHECK_THAT(fine, WithinAbs(coarse, 1e-5));
+  CHECK(std::filesystem::exists(dir / "out" / "stadtbezirke.csv"));
+  std::unique_ptr<GDALDataset> gpkg(GDALDataset::Open((dir / "out" / "statistics.gpkg").c_str(),
+                                                      GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(gpkg);
+  CHECK(gpkg->GetLayerCount() == 2);
 }

@@ -1,5 +1,7 @@
 #include "pipeline.hpp"
 
+#include "districts.hpp"
+
 #include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
 #include "standort/engine/error.hpp"
@@ -280,8 +282,15 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
   for (const auto& rule : scenario.constraints)
     if (rule.kind == ConstraintKind::inside)
       require(rule.layer, GeometryKind::polygon, "[constraints." + rule.name + "]");
-  if (!scenario.outputs.districts.empty())
-    require(scenario.outputs.districts, GeometryKind::polygon, "[outputs] districts");
+  for (const std::string& level : scenario.outputs.districts)
+    require(level, GeometryKind::polygon, "[outputs] districts");
+  const std::string& pop = scenario.outputs.population_field;
+  if (!pop.empty() && std::none_of(scenario.outputs.districts.begin(),
+                                   scenario.outputs.districts.end(), [&](const std::string& level) {
+                                     return layer_of(inputs, level).numeric.count(pop);
+                                   }))
+    throw InputError(scenario.file.string() + ": [outputs] population_field = \"" + pop +
+                     "\" is not a numeric field of any district level; check the field name");
 }
 
 Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_t bytes_per_cell) {
@@ -432,121 +441,33 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     progress.end();
   }
 
-  // District statistics (cell-centre membership).
-  std::optional<layers::VectorTable> districts;
+  // District statistics, coverage-weighted, for every district level.
+  std::vector<layers::VectorTable> district_tables;
   if (!scenario.outputs.districts.empty()) {
     progress.begin("district statistics");
-    const FeatureSet& d = layer_of(inputs, scenario.outputs.districts);
-    const Raster<std::int32_t> zones = rasterize_zones(grid, d.polygons);
-    const auto zone_count = static_cast<std::int32_t>(d.size());
-    layers::VectorTable t;
-    t.name = scenario.outputs.districts;
-    t.crs = grid.crs();
-    t.kind = GeometryKind::polygon;
-    t.polygons = d.polygons;
-    // The district id keeps the source's field name, and its type where it is numeric.
-    const InputSpec& district_spec = *scenario.find_input(scenario.outputs.districts);
-    const std::string id_name = district_spec.id_field.empty() ? "id" : district_spec.id_field;
-    const auto numeric_id = d.numeric.find(district_spec.id_field);
-    const bool integer_id =
-        numeric_id != d.numeric.end() &&
-        std::all_of(numeric_id->second.begin(), numeric_id->second.end(), [](double v) {
-          return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15;
-        });
-    t.fields = {{id_name, integer_id ? layers::FieldType::integer : layers::FieldType::string},
-                {"name", layers::FieldType::string},
-                {"area_km2", layers::FieldType::real},
-                {"cells", layers::FieldType::integer}};
-    std::vector<std::vector<ZoneStats>> columns;
-    for (const auto& r : results) {
-      t.fields.push_back({r.ind.stat_name, layers::FieldType::real});
-      t.fields.push_back({r.spec->name + "_mean_score", layers::FieldType::real});
-      columns.push_back(zonal_stats(zones, zone_count, r.ind.values));
-      columns.push_back(zonal_stats(zones, zone_count, r.score));
+    std::vector<StatSource> sources;
+    const Model& model = scenario.model;
+    sources.push_back({"suitability", &suitability, true, false, 1e-6});
+    for (std::size_t k = 1; k < model.nodes.size(); ++k)
+      if (model.nodes[k].criterion < 0)
+        sources.push_back({model.nodes[k].name, &model_scores.node_scores[k], true, false, 1e-6});
+    for (const auto& r : results)
+      sources.push_back({r.spec->name, &r.ind.values, false, false,
+                         r.spec->kind == CriterionKind::distance ? 0.01 : 1e-4});
+    for (const auto& r : results)
+      sources.push_back({r.spec->name + "_score", &r.score, false, true, 1e-6});
+    std::optional<Raster<float>> excluded;
+    if (reason) {
+      excluded.emplace(grid, 0.0f, k_nodata);
+      const auto code = reason->cells();
+      auto e = excluded->cells();
+      for (std::size_t i = 0; i < e.size(); ++i)
+        e[i] = code[i] == k_nodata ? k_nodata : (code[i] > 0.0f ? 1.0f : 0.0f);
     }
-    t.fields.push_back({"suitability_mean", layers::FieldType::real});
-    t.fields.push_back({"suitability_min", layers::FieldType::real});
-    t.fields.push_back({"suitability_max", layers::FieldType::real});
-    const auto suit_stats = zonal_stats(zones, zone_count, suitability);
-    const auto cell_counts = zonal_stats(zones, zone_count, results.front().ind.values);
-    auto round_to = [](double v, double unit) {
-      return std::isfinite(v) ? std::round(v / unit) * unit : v;
-    };
-    constexpr double nan = std::numeric_limits<double>::quiet_NaN();
-    for (std::size_t i = 0; i < d.size(); ++i) {
-      std::vector<layers::FieldValue> row;
-      if (integer_id)
-        row.emplace_back(static_cast<std::int64_t>(numeric_id->second[i]));
-      else
-        row.emplace_back(d.ids[i]);
-      row.emplace_back(d.names[i]);
-      row.emplace_back(round_to(boost::geometry::area(d.polygons[i]) / 1e6, 1e-6));
-      row.emplace_back(static_cast<std::int64_t>(cell_counts[i].count));
-      for (std::size_t k = 0; k < columns.size(); ++k)
-        row.emplace_back(round_to(columns[k][i].mean(), k % 2 == 0 ? 0.01 : 1e-6));
-      const ZoneStats& s = suit_stats[i];
-      row.emplace_back(round_to(s.mean(), 1e-6));
-      row.emplace_back(s.count ? round_to(s.min, 1e-6) : nan);
-      row.emplace_back(s.count ? round_to(s.max, 1e-6) : nan);
-      t.rows.push_back(std::move(row));
-    }
-    // Counts and sums of point layers per district: exact point-in-polygon (boundary included;
-    // a point on a shared boundary counts for the first district).
-    std::vector<double> population;
-    if (!scenario.outputs.population_field.empty())
-      population =
-          d.numeric.count(scenario.outputs.population_field)
-              ? d.numeric.at(scenario.outputs.population_field)
-              : field_values(d, scenario.outputs.population_field, "[outputs] population_field");
-    for (const CountSpec& count : scenario.outputs.counts) {
-      const FeatureSet& pts = layer_of(inputs, count.layer);
-      const std::vector<std::int32_t> owner = assign_points(pts.points, d.polygons);
-      const std::vector<double> values =
-          count.sum_field.empty()
-              ? std::vector<double>{}
-              : field_values(pts, count.sum_field, "[[outputs.counts]] sum_field");
-      std::vector<std::int64_t> n(d.size(), 0);
-      std::vector<double> sum(d.size(), 0.0);
-      for (std::size_t k = 0; k < owner.size(); ++k) {
-        if (owner[k] < 0) continue;
-        ++n[static_cast<std::size_t>(owner[k])];
-        if (!values.empty()) sum[static_cast<std::size_t>(owner[k])] += values[k];
-      }
-      const std::string base = count.layer;
-      std::vector<std::string> names{base + "_count", base + "_per_km2"};
-      if (!population.empty()) names.push_back(base + "_per_1000_inhabitants");
-      if (!values.empty()) {
-        names.push_back(base + "_" + count.sum_field + "_sum");
-        names.push_back(base + "_" + count.sum_field + "_per_km2");
-        if (!population.empty())
-          names.push_back(base + "_" + count.sum_field + "_per_1000_inhabitants");
-      }
-      for (std::size_t j = 0; j < names.size(); ++j)
-        t.fields.push_back(
-            {names[j], j == 0 ? layers::FieldType::integer : layers::FieldType::real});
-      for (std::size_t i = 0; i < d.size(); ++i) {
-        const double km2 = boost::geometry::area(d.polygons[i]) / 1e6;
-        const double per_1000 =
-            !population.empty() && population[i] > 0.0 ? 1000.0 / population[i] : nan;
-        auto& row = t.rows[i];
-        row.emplace_back(n[i]);
-        row.emplace_back(round_to(static_cast<double>(n[i]) / km2, 1e-4));
-        if (!population.empty())
-          row.emplace_back(round_to(static_cast<double>(n[i]) * per_1000, 1e-4));
-        if (!values.empty()) {
-          row.emplace_back(round_to(sum[i], 1e-6));
-          row.emplace_back(round_to(sum[i] / km2, 1e-4));
-          if (!population.empty()) row.emplace_back(round_to(sum[i] * per_1000, 1e-4));
-        }
-      }
-      std::int64_t outside = 0;
-      for (auto o : owner) outside += o < 0;
-      if (outside > 0)
-        progress.note(std::to_string(outside) + " of " + std::to_string(owner.size()) +
-                      " features of '" + count.layer + "' lie in no district and are not counted");
-    }
-    t.metadata["statistics"] = "cells whose centre lies inside the district";
-    districts = std::move(t);
+    for (const std::string& level : scenario.outputs.districts)
+      district_tables.push_back(
+          district_statistics(scenario, inputs, level, sources, excluded ? &*excluded : nullptr,
+                              scenario.outputs.suitability_threshold, threads, progress));
     progress.end();
   }
 
@@ -690,14 +611,26 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       }
     }
   }
-  if (districts && scenario.outputs.geojson) {
-    const fs::path file = out_dir / "districts.geojson";
-    layers::write_geojson_rfc7946(file, *districts);
-    record(file, "vector");
-    if (scenario.outputs.qml) {
-      layers::write_text_atomic(out_dir / "districts.qml", layers::polygon_outline_qml("name"));
-      record(out_dir / "districts.qml", "style");
+  for (const layers::VectorTable& t : district_tables) {
+    if (scenario.outputs.geojson) {
+      const fs::path file = out_dir / (t.name + ".geojson");
+      layers::write_geojson_rfc7946(file, t);
+      record(file, "vector");
+      if (scenario.outputs.qml) {
+        layers::write_text_atomic(out_dir / (t.name + ".qml"), layers::polygon_outline_qml("name"));
+        record(out_dir / (t.name + ".qml"), "style");
+      }
     }
+    if (scenario.outputs.csv) {
+      const fs::path file = out_dir / (t.name + ".csv");
+      write_csv(file, t);
+      record(file, "table");
+    }
+  }
+  if (!district_tables.empty() && scenario.outputs.gpkg) {
+    const fs::path file = out_dir / "statistics.gpkg";
+    layers::write_gpkg(file, district_tables);
+    record(file, "vector");
   }
   progress.end();
 

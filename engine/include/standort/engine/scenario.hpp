@@ -104,12 +104,15 @@ struct CountSpec {
 };
 
 struct OutputSpec {
-  std::filesystem::path folder;  ///< resolved against the current directory
-  std::string districts;         ///< input name summarised per district
-  std::string population_field;  ///< numeric field of the districts: inhabitants
+  std::filesystem::path folder;        ///< resolved against the current directory
+  std::vector<std::string> districts;  ///< inputs summarised per district (district levels)
+  double suitability_threshold = 0.6;  ///< district area with at least this score
+  std::string population_field;        ///< numeric field of the districts: inhabitants
   std::vector<CountSpec> counts;
   bool cog = true;
   bool geojson = true;
+  bool gpkg = true;  ///< statistics.gpkg: one layer per district level
+  bool csv = true;   ///< <level>.csv per district level
   bool qml = true;
 };
 
