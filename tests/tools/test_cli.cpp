@@ -85,6 +85,16 @@ std::pair<double, std::int64_t> nearest_by_brute_force(const FeatureSet& fs, dou
 
 const std::string demo_gpkg = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
 
+/// The demo's campuses, read as a scenario would read them.
+FeatureSet demo_campuses() {
+  InputSpec campuses;
+  campuses.name = "campuses";
+  campuses.path = demo_gpkg;
+  campuses.layer = "campuses";
+  layers::ReadReport report;
+  return layers::read_layer(campuses, "EPSG:25832", report);
+}
+
 std::string scenario_text(const std::string& districts_input, const std::string& campuses_input,
                           double cell_size_m) {
   std::ostringstream s;
@@ -148,12 +158,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   }
 
   // Distances agree with a brute-force evaluation against the demo campuses at sampled cells.
-  InputSpec campuses;
-  campuses.name = "campuses";
-  campuses.path = demo_gpkg;
-  campuses.layer = "campuses";
-  layers::ReadReport report;
-  const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
+  const FeatureSet cs = demo_campuses();
   std::unique_ptr<GDALDataset> dist(
       GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   std::unique_ptr<GDALDataset> suit(GDALDataset::Open((out / "campus_proximity_score.tif").c_str(),
@@ -417,12 +422,7 @@ TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the ri
   REQUIRE(ds);
   CHECK(ds->GetRasterCount() == 2);
   CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
-  InputSpec campuses;
-  campuses.name = "campuses";
-  campuses.path = demo_gpkg;
-  campuses.layer = "campuses";
-  layers::ReadReport report;
-  const FeatureSet cs = layers::read_layer(campuses, "EPSG:25832", report);
+  const FeatureSet cs = demo_campuses();
   double gt[6];
   ds->GetGeoTransform(gt);
   for (int r = 0; r < ds->GetRasterYSize(); r += 29) {
@@ -715,4 +715,44 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
                                                       GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(gpkg);
   CHECK(gpkg->GetLayerCount() == 2);
+}
+
+TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[cli][explain]") {
+  standort::test::TempDir dir;
+  const auto out = dir / "out";
+  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  // The Ruhr-Universität campus, given in WGS84 as a planner would copy it from a web map.
+  const Result r = run("explain 7.2622 51.4453 --crs EPSG:4326 --json " + out.string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  CHECK(j["district"]["name"] == "Querenburg");
+  const double suitability = j["suitability"].get<double>();
+  double sum = 0.0;
+  REQUIRE(j["criteria"].size() == 3);
+  for (const auto& c : j["criteria"]) {
+    sum += c["contribution"].get<double>();
+    CHECK_THAT(c["contribution"].get<double>(),
+               WithinAbs(c["global_weight"].get<double>() * c["score"].get<double>(), 1e-6));
+  }
+  CHECK_THAT(sum, WithinAbs(suitability, 1e-5));
+  // The indicator is the distance from the cell centre to the nearest campus.
+  const auto& campus = j["criteria"][0];
+  CHECK(campus["criterion"] == "campus_proximity");
+  const auto [best, fid] = nearest_by_brute_force(demo_campuses(), j["cell"]["x"].get<double>(),
+                                                  j["cell"]["y"].get<double>());
+  CHECK_THAT(campus["indicator"].get<double>(), WithinAbs(best, 1e-2));
+  CHECK(static_cast<std::int64_t>(campus["nearest_feature"].get<double>()) == fid);
+
+  const Result text = run("explain 379235 5700775 " + out.string());
+  CHECK(text.code == 0);
+  CHECK_THAT(text.output, Contains("suitability: "));
+  CHECK_THAT(text.output, Contains("campus_proximity"));
+
+  const Result outside = run("explain 0 0 " + out.string());
+  CHECK(outside.code == 2);
+  CHECK_THAT(outside.output, Contains("outside the run's grid"));
+  const Result missing = run("explain 379235 5700775 " + (dir / "nothing").string());
+  CHECK(missing.code == 2);
+  CHECK_THAT(missing.output, Contains("run 'standort run' first"));
 }

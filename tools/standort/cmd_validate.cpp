@@ -1,5 +1,7 @@
-// `standort validate SCENARIO`: checks the scenario, every input and the grid; writes nothing.
+// `standort validate SCENARIO`: checks the scenario (criteria tree, weights, AHP consistency,
+// value functions, references), every input and the grid, and prints the tree; writes nothing.
 #include "commands.hpp"
+#include "model_report.hpp"
 #include "pipeline.hpp"
 
 #include <iostream>
@@ -28,6 +30,7 @@ Action register_validate(CLI::App& app, const GlobalOptions& global) {
       if (!report.warnings.empty()) std::cout << ", " << report.warnings.size() << " warning(s)";
       std::cout << "\n";
     }
+    std::cout << model_text(scenario);
     return 0;
   };
 }

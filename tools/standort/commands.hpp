@@ -19,6 +19,7 @@ using Action = std::function<int()>;
 
 Action register_run(CLI::App& app, const GlobalOptions& global);
 Action register_validate(CLI::App& app, const GlobalOptions& global);
+Action register_explain(CLI::App& app, const GlobalOptions& global);
 Action register_info(CLI::App& app, const GlobalOptions& global);
 Action register_proximity(CLI::App& app, const GlobalOptions& global);
 Action register_heatmap(CLI::App& app, const GlobalOptions& global);

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
       "Run a scenario (without arguments: the built-in Bochum scenario) and write all outputs",
       cli::register_run);
   add("validate", "Check a scenario and its inputs; write nothing", cli::register_validate);
+  add("explain", "Why a location scores as it does: indicators, scores, weights, contributions",
+      cli::register_explain);
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
   add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
       cli::register_proximity);

@@ -1,6 +1,7 @@
 #include "pipeline.hpp"
 
 #include "districts.hpp"
+#include "model_report.hpp"
 
 #include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
@@ -665,6 +666,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         {"warnings", report.warnings.size()},
         {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
   }
+  manifest["model"] = model_json(scenario);
+  for (const ModelNode& n : scenario.model.nodes)
+    if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
   manifest["warnings"] = warnings;
   manifest["warning_count"] = warnings.size();
   manifest["outputs"] = outputs;
