@@ -446,6 +446,37 @@ std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
   return out;
 }
 
+std::vector<CoverageWindow> coverage_windows(const Grid& grid,
+                                             std::span<const MultiPolygon> polygons, int threads,
+                                             const std::string& where) {
+  std::vector<CoverageWindow> out(polygons.size());
+  parallel_for_blocks(static_cast<std::int64_t>(polygons.size()), threads,
+                      [&](std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                          const auto k = static_cast<std::size_t>(i);
+                          out[k] = coverage_fractions(grid, polygons[k],
+                                                      where + ", polygon " + std::to_string(i));
+                        }
+                      });
+  return out;
+}
+
+std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& windows,
+                                          const Raster<float>& values,
+                                          std::optional<double> threshold, int threads,
+                                          const std::string& where) {
+  std::vector<WeightedStats> out(windows.size());
+  parallel_for_blocks(static_cast<std::int64_t>(windows.size()), threads,
+                      [&](std::int64_t begin, std::int64_t end) {
+                        for (std::int64_t i = begin; i < end; ++i) {
+                          const auto k = static_cast<std::size_t>(i);
+                          out[k] = weighted_stats(values.grid(), windows[k], values, threshold,
+                                                  where + ", polygon " + std::to_string(i));
+                        }
+                      });
+  return out;
+}
+
 double weighted_quantile(std::span<const double> values, std::span<const double> weights, double q,
                          const std::string& where) {
   if (values.size() != weights.size()) {

@@ -85,9 +85,9 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   CPLStringList create_options;
-  create_options.SetNameValue("COMPRESS", "DEFLATE");
+  create_options.SetNameValue("COMPRESS", options.compression.c_str());
   create_options.SetNameValue("PREDICTOR", "YES");
-  create_options.SetNameValue("LEVEL", std::to_string(options.deflate_level).c_str());
+  create_options.SetNameValue("LEVEL", std::to_string(options.level).c_str());
   create_options.SetNameValue("BLOCKSIZE", "512");
   create_options.SetNameValue("BIGTIFF", "IF_SAFER");
   create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
@@ -249,9 +249,9 @@ void GeoTiffStream::finish() {
     GDALDriver* cog = GetGDALDriverManager()->GetDriverByName("COG");
     if (!cog) m.fail("GDAL lacks the COG driver", trap);
     CPLStringList create;
-    create.SetNameValue("COMPRESS", "DEFLATE");
+    create.SetNameValue("COMPRESS", m.options.compression.c_str());
     create.SetNameValue("PREDICTOR", "YES");
-    create.SetNameValue("LEVEL", std::to_string(m.options.deflate_level).c_str());
+    create.SetNameValue("LEVEL", std::to_string(m.options.level).c_str());
     create.SetNameValue("BLOCKSIZE", "512");
     create.SetNameValue("BIGTIFF", "IF_SAFER");
     create.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");

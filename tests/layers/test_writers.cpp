@@ -76,7 +76,7 @@ TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and uni
       GDALDataset::Open((dir / "d.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
   REQUIRE(ds);
   CHECK(std::string(ds->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
-  CHECK(std::string(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE")) == "DEFLATE");
+  CHECK(std::string(ds->GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE")) == "ZSTD");
   CHECK(std::string(ds->GetSpatialRef()->GetAuthorityCode(nullptr)) == "25832");
   CHECK(ds->GetRasterXSize() == 1100);
   CHECK(ds->GetRasterYSize() == 700);

@@ -58,11 +58,14 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
               {"data_area_km2", layers::FieldType::real},
               {"cells", layers::FieldType::integer}};
   const std::string where = "district statistics of '" + level + "'";
+  // Each district's coverage is computed once and used for every raster.
+  const Grid& grid = sources.empty() ? excluded->grid() : sources.front().values->grid();
+  const std::vector<CoverageWindow> windows = coverage_windows(grid, d.polygons, threads, where);
   std::vector<std::vector<WeightedStats>> stats;
   for (const StatSource& s : sources)
-    stats.push_back(coverage_weighted_stats(
-        *s.values, d.polygons, s.score ? std::optional<double>(threshold) : std::nullopt, threads,
-        where));
+    stats.push_back(weighted_stats(windows, *s.values,
+                                   s.score ? std::optional<double>(threshold) : std::nullopt,
+                                   threads, where));
   const std::string pct = std::to_string(static_cast<int>(std::lround(threshold * 100.0)));
   for (const StatSource& s : sources) {
     auto add = [&](const std::string& stat) {
@@ -78,7 +81,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
   }
   std::vector<WeightedStats> excluded_stats;
   if (excluded) {
-    excluded_stats = coverage_weighted_stats(*excluded, d.polygons, std::nullopt, threads, where);
+    excluded_stats = weighted_stats(windows, *excluded, std::nullopt, threads, where);
     t.fields.push_back({"excluded_ha", layers::FieldType::real});
     t.fields.push_back({"excluded_pct", layers::FieldType::real});
   }

@@ -103,6 +103,19 @@ std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
                                                    std::optional<double> threshold, int threads,
                                                    const std::string& where);
 
+/// The coverage window of each polygon, computed in parallel (one polygon per task).
+std::vector<CoverageWindow> coverage_windows(const Grid& grid,
+                                             std::span<const MultiPolygon> polygons, int threads,
+                                             const std::string& where);
+
+/// weighted_stats of `values` for each precomputed window, in parallel: several rasters can be
+/// summarised per district without computing the coverage again. Bit-identical for any thread
+/// count.
+std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& windows,
+                                          const Raster<float>& values,
+                                          std::optional<double> threshold, int threads,
+                                          const std::string& where);
+
 /// Weighted quantile as exactextract defines it (WeightedQuantiles, weighted_quantiles.cpp): equal
 /// values are merged (weights summed), the n distinct values x_0 < ... < x_{n-1} with weights w_i
 /// and running sums C_i get s_0 = 0, s_i = i * w_i + (n - 1) * C_{i-1}; the quantile q is

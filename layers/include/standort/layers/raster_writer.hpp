@@ -1,6 +1,7 @@
 // GeoTIFF output of Float32 bands from engine rasters: by default a Cloud-Optimized GeoTIFF (tiled,
-// DEFLATE with the floating-point predictor, overviews down to ~256 cells), or a plain uncompressed
-// GeoTIFF when speed matters more than size; always with nodata, CRS, band descriptions and units.
+// ZSTD or DEFLATE with the floating-point predictor, overviews down to ~256 cells), or a plain
+// uncompressed GeoTIFF when speed matters more than size; always with nodata, CRS, band
+// descriptions and units.
 #pragma once
 
 #include "standort/engine/grid.hpp"
@@ -25,8 +26,11 @@ struct GeoTiffOptions {
   float nodata = -9999.0f;
   std::string overview_resampling = "AVERAGE";  ///< NEAREST for categorical bands
   int threads = 0;
-  int deflate_level =
-      1;  ///< 1 (fast) .. 9 (small); level 6 makes files ~15 % smaller and 2x slower
+  /// COG compression: "ZSTD" (default; 2.5x faster to write than DEFLATE at the same size with
+  /// the floating-point predictor, read by every GDAL >= 2.3 and so by QGIS) or "DEFLATE" (for
+  /// readers without ZSTD).
+  std::string compression = "ZSTD";
+  int level = 1;  ///< compression level: 1 is fastest; higher levels give little for Float32
   std::map<std::string, std::string> metadata;  ///< dataset-level metadata items
 };
 

@@ -1,4 +1,5 @@
-// SHA-256 (FIPS 180-4) of files and strings, for the manifest's input and output fingerprints.
+// SHA-256 (FIPS 180-4) of files and strings, for the manifest's input and output fingerprints,
+// computed by OpenSSL's libcrypto (which uses the CPU's SHA instructions where present).
 #pragma once
 
 #include <filesystem>
