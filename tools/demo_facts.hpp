@@ -1,11 +1,12 @@
-// Public facts about Bochum that the demo-data generator turns into layers: the city outline, the
-// 30 statistical districts, campuses, business parks, motorway junctions and rail stations.
-// All positions are WGS84 longitude/latitude; each table names where its numbers come from.
+// Public facts about Bochum that the demo-data generator turns into layers (outline, districts and
+// their centres, campuses, research, business parks, transport, community places, water, protected
+// areas, school-type shares). Positions are WGS84 lon/lat; each table names its source.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string_view>
 
 namespace standort::demo {
@@ -169,6 +170,176 @@ inline constexpr std::array<Campus, 12> campuses{{
     {"Uni-City Bochumer Fenster", "Campus", 246975, "Massenbergstr. 9-13", {7.2212590, 51.4806998}},
 }};
 
+struct ResearchSite {
+  std::string_view name;  ///< as in the POI entry
+  std::string_view kind;
+  std::int64_t poi_id;
+  std::string_view address;
+  LonLat position;
+};
+
+/// Research institutes and university/college sites: the 43 points of
+/// bochum_hochschulen_forschung.geojson (Stadt Bochum POI database, StadtBochum/OpenData,
+/// bochum_schools.csv, retrieved 2023-10-17, CC0 1.0; see SOURCES.md) without the 12 POIs already
+/// in `campuses` (same poi_id; the generator checks that none is left) and without POI 335687
+/// (Akademisches Förderungswerk KULTUR, a student-services body). They are kept apart from the
+/// campuses so that a site is not counted twice. `kind` follows the POI category:
+/// "Forschungseinrichtung" (Wissenschaft und Forschung), "Hochschuleinrichtung" (Hochschulen,
+/// Staatliche Universitäten, Fernuniversität) and "Private Hochschule" (Private Fachhochschulen).
+/// Five of the positions (ZESS, Makerspace, ZTG, World Factory, isits) also place business parks.
+inline constexpr std::array<ResearchSite, 30> research_sites{{
+    {"Zess Wissenschafts- und Gründerquartier",
+     "Forschungseinrichtung",
+     610168,
+     "Hans-Dobbertin-Str. 8",
+     {7.2674566, 51.4694043}},
+    {"Makerspace/FabLab (Ruhr-Universität Bochum)",
+     "Forschungseinrichtung",
+     609282,
+     "Suttner-Nobel-Allee 4",
+     {7.2599398, 51.4656419}},
+    {"Zentrum für schulpraktische Lehrerausbildung Bochum",
+     "Hochschuleinrichtung",
+     607902,
+     "Lennershofstr. 50",
+     {7.2694700, 51.4481573}},
+    {"Proteinforschungszentrum ProDi",
+     "Forschungseinrichtung",
+     436390,
+     "Gesundheitscampus 4",
+     {7.2471489, 51.4473940}},
+    {"Interdiszipinäres Institut für Forschung und Lehre",
+     "Forschungseinrichtung",
+     386073,
+     "Gudrunstr. 56",
+     {7.2293598, 51.4939068}},
+    {"ZTG Zentrum für Telematik und Telemedizin GmbH",
+     "Forschungseinrichtung",
+     349669,
+     "Universitätsstr. 142",
+     {7.2578955, 51.4444697}},
+    {"CAIS - Center for Advanced Internet Studies",
+     "Forschungseinrichtung",
+     349656,
+     "Universitätsstr. 104",
+     {7.2337269, 51.4617967}},
+    {"World Factory (Ruhr-Universität)",
+     "Forschungseinrichtung",
+     349636,
+     "Frenkingstr. 14",
+     {7.2953682, 51.4773133}},
+    {"Centrum für seltene Erkrankungen Ruhr (CeSER)",
+     "Forschungseinrichtung",
+     349603,
+     "Alexandrinenstr. 5",
+     {7.2311958, 51.4903914}},
+    {"iba Internationale Berufsakademie",
+     "Private Hochschule",
+     318977,
+     "Universitätsstr. 125",
+     {7.2273554, 51.4694433}},
+    {"isits AG International School of IT Security",
+     "Hochschuleinrichtung",
+     318882,
+     "Lise-Meitner-Allee 4",
+     {7.2772113, 51.4508702}},
+    {"IBKN - Institut für Bildung, Kultur und Nachhaltige Entwicklung",
+     "Hochschuleinrichtung",
+     275962,
+     "Am Hochschulcampus 1",
+     {7.2712819, 51.4478153}},
+    {"Universitätsforum (UFO)",
+     "Hochschuleinrichtung",
+     255740,
+     "Querenburger Höhe 283",
+     {7.2591669, 51.4481216}},
+    {"Studierenden-Service-Center (SSC)",
+     "Hochschuleinrichtung",
+     255683,
+     "Universitätsstr. 150",
+     {7.2607694, 51.4464728}},
+    {"Folkwang Institut für Populäre Musik der Folkwang Universität der Künste",
+     "Hochschuleinrichtung",
+     255678,
+     "Prinz-Regent-Str. 50 - 60",
+     {7.2174148, 51.4507495}},
+    {"Zentrum für klinische Forschung (ZKF)",
+     "Hochschuleinrichtung",
+     255668,
+     "Universitätsstr. 150",
+     {7.2577130, 51.4454832}},
+    {"TestDaF-Institut",
+     "Hochschuleinrichtung",
+     255666,
+     "Universitätsstr. 134",
+     {7.2557333, 51.4449411}},
+    {"ZEMOS Zentrum für molekulare Spektroskopie und Simulation solvensgesteuerter Prozesse",
+     "Hochschuleinrichtung",
+     254127,
+     "Universitätsstr. 150",
+     {7.2681378, 51.4457096}},
+    {"Uni-City-Gebäude Blue Square",
+     "Hochschuleinrichtung",
+     239945,
+     "Kortumstr. 90",
+     {7.2176301, 51.4817957}},
+    {"Landeszentrum Gesundheit Nordrhein-Westfalen (LZG.NRW)",
+     "Forschungseinrichtung",
+     200816,
+     "Gesundheitscampus-Süd 9",
+     {7.2499381, 51.4455831}},
+    {"RUB, Fakultät für Sportwissenschaft",
+     "Hochschuleinrichtung",
+     200807,
+     "Gesundheitscampus-Nord 10",
+     {7.2452039, 51.4478235}},
+    {"Verwaltungs- und Wirtschafts-Akademie Bochum (VWA), gemeinnützige GmbH",
+     "Private Hochschule",
+     175791,
+     "Universitätsstr. 142",
+     {7.2577609, 51.4446026}},
+    {"InWIS Forschung & Beratung GmbH",
+     "Forschungseinrichtung",
+     174966,
+     "Springorumallee 5",
+     {7.2109551, 51.4532590}},
+    {"Veranstaltungszentrum Ruhr-Universität Bochum",
+     "Hochschuleinrichtung",
+     174888,
+     "Universitätsstr. 150",
+     {7.2624573, 51.4429547}},
+    {"Interdisciplinary Centre for Advanced Materials Simulation ICAMS",
+     "Forschungseinrichtung",
+     29755,
+     "Universitätsstr. 150",
+     {7.2641389, 51.4468015}},
+    {"Internationales Geothermiezentrum",
+     "Forschungseinrichtung",
+     29752,
+     "Am Hochschulcampus 1",
+     {7.2734820, 51.4463370}},
+    {"Ruhr-Forschungsinstitut für Innovations- und Strukturpolitik RUFIS",
+     "Forschungseinrichtung",
+     29743,
+     "Universitätsstr. 150",
+     {7.2641407, 51.4475120}},
+    {"Institut für Gefahrstoff-Forschung (IGF)",
+     "Forschungseinrichtung",
+     29604,
+     "Waldring 97",
+     {7.2175481, 51.4635842}},
+    {"Institut für Diaspora- und Genozidforschung",
+     "Forschungseinrichtung",
+     29596,
+     "Universitätsstr. 150",
+     {7.2638254, 51.4436854}},
+    {"Botanischer Garten Bochum",
+     "Forschungseinrichtung",
+     687,
+     "Universitätsstr. 150",
+     {7.2657794, 51.4411064}},
+}};
+
 struct BusinessPark {
   std::string_view name;
   std::string_view position_kind;  ///< "poi" (an official POI) or "approximate"
@@ -257,6 +428,297 @@ inline constexpr std::array<Station, 10> stations{{
     {"Bochum West", "Regionalbahn", "approximate", {7.2080, 51.4800}},
     {"Bochum-Hamme", "Regionalbahn", "approximate", {7.2035, 51.4950}},
     {"Bochum-Riemke", "Regionalbahn", "approximate", {7.2065, 51.5175}},
+}};
+
+struct SchoolType {
+  std::string_view name;
+  int poi_count;  ///< schools of this type in the POI database
+};
+
+/// The mix of school types behind the synthetic schools (only the proportions are used; no real
+/// school is placed). Counts of the primary POI category of the Stadt Bochum POI database
+/// (StadtBochum/OpenData, bochum_schools.csv, retrieved 2023-10-17, CC0 1.0), de-duplicated by
+/// poi_id as in bochum_bildung_poi.geojson: Grundschulen 49; weiterführende Schulen = Gymnasien 11
+/// + Realschulen 6 + Gesamtschulen 5 + Sekundarschulen 3 + Hauptschulen 2; Berufskollegs 15;
+/// Förderschulen 14 + private Förderschulen 1.
+inline constexpr std::array<SchoolType, 4> school_types{{
+    {"Grundschule", 49},
+    {"weiterführende Schule", 27},
+    {"Berufskolleg", 15},
+    {"Förderschule", 15},
+}};
+
+struct CentrePosition {
+  int district;  ///< stat_bezirk_nr
+  std::string_view place;
+  std::string_view source;
+  LonLat position;
+};
+
+/// Published coordinates for the main district centres, used instead of the district's area
+/// centroid. The Wikipedia positions are the coordinates of the Stadtteil's (or building's)
+/// article; the Uni-Center is placed at the Universitätsforum, which belongs to it. Each lies
+/// inside its official statistical district (checked against bochum_statistische_bezirke.geojson).
+/// Gerthe's article coordinate (51° 30′ 59″ N, 7° 16′ 20″ O) falls in Bergen/Hiltrop, so district
+/// 37 keeps its centroid.
+inline constexpr std::array<CentrePosition, 7> centre_positions{{
+    {11,
+     "Innenstadt, Rathaus",
+     "Wikipedia, Bochum (51° 28′ 55″ N, 7° 12′ 57″ O)",
+     {7.215833, 51.481944}},
+    {25,
+     "Alter Markt, Propsteikirche St. Gertrud",
+     "Wikipedia, Propsteikirche St. Gertrud von Brabant (51° 28′ 50″ N, 7° 7′ 57″ O)",
+     {7.132500, 51.480556}},
+    {48,
+     "Langendreer",
+     "Wikipedia, Langendreer (51° 28′ 24″ N, 7° 19′ 29″ O)",
+     {7.324722, 51.473333}},
+    {55,
+     "Querenburg, Uni-Center",
+     "Stadt Bochum POI 255740 (Universitätsforum, part of the Uni-Center), CC0",
+     {7.2591669, 51.4481216}},
+    {63, "Weitmar", "Wikipedia, Weitmar (51° 27′ 8″ N, 7° 11′ 32″ O)", {7.192222, 51.452222}},
+    {65,
+     "Linden",
+     "Wikipedia, Linden (Bochum) (51° 25′ 34″ N, 7° 9′ 38″ O)",
+     {7.160556, 51.426111}},
+    {66,
+     "Dahlhausen",
+     "Wikipedia, Dahlhausen (Bochum) (51° 25′ 36″ N, 7° 8′ 38″ O)",
+     {7.143889, 51.426667}},
+}};
+
+struct Facility {
+  std::string_view name;
+  std::string_view kind;    ///< "culture", "green", "sport" or "community"
+  std::string_view source;  ///< where the coordinate comes from
+  LonLat position;
+};
+
+/// Well-known culture, green, sport and community places. Every position is approximate: where a
+/// public page gives coordinates, `source` names it; "approximate, from memory" marks positions
+/// placed by hand without a checked coordinate (possibly several hundred metres off).
+inline constexpr std::array<Facility, 24> facilities{{
+    {"Schauspielhaus Bochum",
+     "culture",
+     "aroundus.com, Schauspielhaus Bochum (GPS coordinates)",
+     {7.216670, 51.472500}},
+    {"Deutsches Bergbau-Museum",
+     "culture",
+     "ruhrpottpedia.de, Deutsches Bergbau-Museum (Geodaten)",
+     {7.216028, 51.488832}},
+    {"Zeiss Planetarium Bochum",
+     "culture",
+     "mensa.de event page, Zeiss Planetarium Bochum (Koordinaten)",
+     {7.228527, 51.490288}},
+    {"Jahrhunderthalle Bochum", "culture", "approximate, from memory", {7.2040, 51.4787}},
+    {"Starlight Express Theater",
+     "culture",
+     "Wikipedia, Starlight Express Theater (51° 29′ 33,5″ N, 7° 14′ 3,2″ O)",
+     {7.234222, 51.492639}},
+    {"RuhrCongress Bochum",
+     "culture",
+     "approximate, from memory (beside the Starlight Express Theater)",
+     {7.2358, 51.4934}},
+    {"Kunstmuseum Bochum",
+     "culture",
+     "lobafedo.de, Kunstmuseum Bochum (navigation coordinates)",
+     {7.2210771, 51.4873652}},
+    {"Anneliese Brost Musikforum Ruhr",
+     "culture",
+     "Wikipedia, Anneliese Brost Musikforum Ruhr (51.4775° N, 7.21486° O)",
+     {7.214860, 51.477500}},
+    {"LWL-Industriemuseum Zeche Hannover",
+     "culture",
+     "opencaching.de, cache OC15A15 at the museum (N 51° 30.355′, E 7° 09.764′)",
+     {7.162733, 51.505917}},
+    {"Eisenbahnmuseum Bochum-Dahlhausen",
+     "culture",
+     "approximate, from memory (Dr.-C.-Otto-Str. 191, by the Ruhr near Dahlhausen station)",
+     {7.1445, 51.4240}},
+    {"Situation Kunst (für Max Imdahl), Schlosspark Weitmar",
+     "culture",
+     "approximate, from memory",
+     {7.2020, 51.4512}},
+    {"Zeche Bochum",
+     "culture",
+     "Stadt Bochum POI 255678 at the same address, Prinz-Regent-Str. 50-60 (CC0)",
+     {7.2174148, 51.4507495}},
+    {"Kulturzentrum Bahnhof Langendreer",
+     "culture",
+     "at the S-Bahn stop Bochum-Langendreer (Wikipedia coordinates, as in rail_stations)",
+     {7.313889, 51.477778}},
+    {"Rathaus Bochum",
+     "community",
+     "Wikipedia, Bochum (51° 28′ 55″ N, 7° 12′ 57″ O)",
+     {7.215833, 51.481944}},
+    {"Rathaus Wattenscheid", "community", "approximate, from memory", {7.1335, 51.4795}},
+    {"Stadtpark Bochum",
+     "green",
+     "approximate, from memory (beside the Tierpark)",
+     {7.2235, 51.4900}},
+    {"Tierpark + Fossilium Bochum",
+     "green",
+     "Wikipedia, Tierpark und Fossilium Bochum (51° 29′ 26″ N, 7° 13′ 38″ O)",
+     {7.227222, 51.490556}},
+    {"Westpark",
+     "green",
+     "approximate, from memory (around the Jahrhunderthalle)",
+     {7.2005, 51.4805}},
+    {"Kortum-Park (Alter Friedhof Wittener Straße)",
+     "green",
+     "approximate, from memory",
+     {7.2290, 51.4775}},
+    {"Botanischer Garten der Ruhr-Universität",
+     "green",
+     "Stadt Bochum POI 687 (CC0)",
+     {7.2657794, 51.4411064}},
+    {"Kemnader See, Freizeitzentrum Kemnade (Oveney)",
+     "green",
+     "ruhrpottpedia.de, Kemnader See (Geodaten of the Oveneystraße address)",
+     {7.253033, 51.419868}},
+    {"Tippelsberg",
+     "green",
+     "wieland-herrmann.de, Tippelsberg (51° 30′ 21.4″ N, 7° 13′ 43.5″ E)",
+     {7.228750, 51.505944}},
+    {"Vonovia Ruhrstadion",
+     "sport",
+     "Wikipedia, Ruhrstadion (51° 29′ 23,7″ N, 7° 14′ 11,5″ O)",
+     {7.236528, 51.489917}},
+    {"Lohrheidestadion Wattenscheid", "sport", "approximate, from memory", {7.1265, 51.4875}},
+}};
+
+struct RiverReach {
+  std::string_view name;
+  LonLat from;  ///< projected onto the city outline
+  LonLat to;    ///< projected onto the city outline
+};
+
+/// Where the Ruhr forms the city boundary; the generator draws the reach along the outline between
+/// the two points. Wikipedia, Dahlhausen (Bochum): a large part of Dahlhausen's boundary is the
+/// Ruhr, with Essen-Burgaltendorf on the other bank; the reach runs from the western city corner
+/// to Dahlhausen's southern tip. Wikipedia, Winz-Baak and Baak (Hattingen): these lie north of the
+/// Ruhr and border Linden, so between about 7.15° and 7.20° E the river runs inside Hattingen,
+/// away from the boundary. Wikipedia, Naturschutzgebiet Ruhraue Stiepel: the reserve lies between
+/// the Ruhr (south) and Rauendahlstraße/Brockhauser Straße, from Rauendahl to Alter Fähre; the
+/// Stiepel reach runs from there to the Kemnader See weir (ruhrpottpedia.de, Kemnader See:
+/// 51.419868, 7.253033, the Oveney address by the weir). Where a reach starts and ends is placed
+/// by hand and good to a few hundred metres.
+inline constexpr std::array<RiverReach, 2> ruhr_reaches{{
+    {"Ruhr (Dahlhausen)", {7.1195381, 51.4308225}, {7.1462639, 51.4218580}},
+    {"Ruhr (Stiepel)", {7.2000, 51.4183}, {7.253033, 51.419868}},
+}};
+
+/// Width of the drawn Ruhr band; the river is about 80-120 m wide along Bochum.
+inline constexpr double ruhr_width_m = 100.0;
+
+/// Centre line of the Kemnader See, hand-drawn from the weir (west, Oveney) through the article
+/// coordinate to the east end north of the Herbeder Ruhrbrücke. Wikipedia, Kemnader See:
+/// 51° 25′ 23″ N, 7° 15′ 59″ O; length 3 km, mean width 420 m, area 1.25 km². Wikipedia,
+/// Herbeder Ruhrbrücke: 51° 25′ 36,9″ N, 7° 17′ 19,8″ O. Sparkasse Witten magazine,
+/// "Freizeitzentrum Kemnader See": the Bochum-Witten boundary runs through the middle of the lake.
+inline constexpr std::array<LonLat, 6> kemnader_see_centreline{{
+    {7.2550, 51.4188},
+    {7.2600, 51.4220},
+    {7.2664, 51.4232},
+    {7.2740, 51.4250},
+    {7.2800, 51.4268},
+    {7.2860, 51.4283},
+}};
+inline constexpr double kemnader_see_width_m = 420.0;
+
+inline constexpr std::array<LonLat, 10> ruhraue_stiepel_ring{{
+    {7.1975, 51.4150},
+    {7.1990, 51.4218},
+    {7.2100, 51.4232},
+    {7.2200, 51.4210},
+    {7.2300, 51.4180},
+    {7.2380, 51.4165},
+    {7.2395, 51.4120},
+    {7.2380, 51.4080},
+    {7.2290, 51.4080},
+    {7.2000, 51.4140},
+}};
+inline constexpr std::array<LonLat, 7> tippelsberg_ring{{
+    {7.2290, 51.5128},
+    {7.2320, 51.5160},
+    {7.2380, 51.5172},
+    {7.2440, 51.5160},
+    {7.2450, 51.5135},
+    {7.2400, 51.5110},
+    {7.2330, 51.5105},
+}};
+inline constexpr std::array<LonLat, 8> oberes_oelbachtal_ring{{
+    {7.2976, 51.4990},
+    {7.2998, 51.4987},
+    {7.3026, 51.5040},
+    {7.3030, 51.5100},
+    {7.3026, 51.5140},
+    {7.3004, 51.5142},
+    {7.2996, 51.5090},
+    {7.2982, 51.5040},
+}};
+inline constexpr std::array<LonLat, 5> koenigsbuescher_waeldchen_ring{{
+    {7.2760, 51.4476},
+    {7.2772, 51.4497},
+    {7.2832, 51.4494},
+    {7.2838, 51.4474},
+    {7.2800, 51.4468},
+}};
+inline constexpr std::array<LonLat, 4> lottental_ring{{
+    {7.2676, 51.4323},
+    {7.2677, 51.4352},
+    {7.2707, 51.4358},
+    {7.2715, 51.4328},
+}};
+inline constexpr std::array<LonLat, 6> weitmarer_holz_ring{{
+    {7.2010, 51.4440},
+    {7.2000, 51.4470},
+    {7.2040, 51.4495},
+    {7.2100, 51.4485},
+    {7.2110, 51.4455},
+    {7.2070, 51.4435},
+}};
+
+struct ProtectedArea {
+  std::string_view name;
+  std::string_view kind;    ///< "Naturschutzgebiet", "Landschaftsschutzgebiet" or "Wald"
+  std::string_view nsg_id;  ///< LANUV NRW identifier, empty if none
+  double official_area_ha;  ///< NaN where no published figure was found
+  std::string_view source;
+  std::span<const LonLat> ring;  ///< hand-drawn outer ring, clipped to the city outline
+};
+
+/// Nature reserves and a forest. The rings are hand-drawn around the published location and sized
+/// to about the published area; they are approximate and may be a few hundred metres off. Areas:
+/// LANUV NRW, Naturschutzinformationen (BO-002 53.00 ha, BO-005 13.00 ha, BO-009 194.31 ha
+/// digitised), aku-bochum.de "Bochumer Naturschutzgebiete" (2013; BO-004 37.12 ha, BO-006 7.29 ha).
+inline constexpr std::array<ProtectedArea, 6> protected_areas{{
+    {"NSG Ruhraue Stiepel", "Naturschutzgebiet", "BO-009", 194.31,
+     "Wikipedia, Naturschutzgebiet Ruhraue Stiepel (51° 25′ 9″ N, 7° 12′ 38″ O; between the Ruhr "
+     "and "
+     "Rauendahlstraße/Brockhauser Straße, Rauendahl to Alter Fähre)",
+     ruhraue_stiepel_ring},
+    {"NSG Tippelsberg/Berger Mühle", "Naturschutzgebiet", "BO-002", 53.00,
+     "LANUV NRW, NSG BO-002 (in Riemke, bordering the A 43 to the north); north of the Tippelsberg "
+     "(wieland-herrmann.de: 51° 30′ 21.4″ N, 7° 13′ 43.5″ E)",
+     tippelsberg_ring},
+    {"NSG Oberes Oelbachtal", "Naturschutzgebiet", "BO-004", 37.12,
+     "Wikipedia, Naturschutzgebiet Oberes Oelbachtal (between Gerthe and Kirchharpen, on the "
+     "Dortmund boundary); Stadt Bochum (Berghofer Holz in the south)",
+     oberes_oelbachtal_ring},
+    {"NSG Königsbüscher Wäldchen", "Naturschutzgebiet", "BO-005", 13.00,
+     "Wikipedia, Naturschutzgebiet Königsbüscher Wäldchen (51° 26′ 54″ N, 7° 16′ 47″ O)",
+     koenigsbuescher_waeldchen_ring},
+    {"NSG Waldsiepen Hevener Straße / Im Lottental", "Naturschutzgebiet", "BO-006", 7.29,
+     "aku-bochum.de (name, area); position approximate, from memory (Lottental, Querenburg)",
+     lottental_ring},
+    {"Weitmarer Holz", "Wald", "", unknown,
+     "fotoreiseberichte.de and Wikipedia, Weitmar-Mark (forest in Weitmar-Mark, across the "
+     "Hattinger "
+     "Straße from the Schlosspark); position approximate, from memory",
+     weitmarer_holz_ring},
 }};
 
 }  // namespace standort::demo

@@ -2,8 +2,10 @@
 //
 // Builds the built-in Bochum demo GeoPackage from the fact tables in demo_facts.hpp: the city
 // outline, 30 statistical districts shaped as an area-weighted power diagram, the 6 Stadtbezirke as
-// their unions, campuses, business parks, motorway junctions, rail stations and a seeded set of
-// synthetic business settlements. Reads no data files; the output depends only on this source.
+// their unions, campuses, research institutes, business parks, motorway junctions, rail stations,
+// district centres, community facilities, the Ruhr and the Kemnader See (hand-drawn along the
+// outline), protected areas (hand-drawn) and seeded sets of synthetic business settlements and
+// schools. Reads no data files; the output depends only on this source.
 
 #include "demo_facts.hpp"
 #include "standort/engine/geometry.hpp"
@@ -27,6 +29,7 @@
 #include <numbers>
 #include <optional>
 #include <random>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -39,6 +42,7 @@ namespace {
 namespace bg = boost::geometry;
 namespace demo = standort::demo;
 using standort::Box;
+using standort::Linestring;
 using standort::MultiPolygon;
 using standort::Point;
 using standort::Polygon;
@@ -50,6 +54,13 @@ using Ring = Polygon::ring_type;
 constexpr std::string_view working_crs = "EPSG:25832";
 constexpr std::uint64_t settlement_seed = 20300;
 constexpr std::size_t settlement_count = 4000;
+constexpr std::uint64_t school_seed = 20301;
+constexpr int school_count = 120;
+constexpr double school_min_spacing_m = 150.0;  // no two synthetic schools closer than this
+constexpr int school_attempts = 10000;          // draws per school before giving up
+// Hand-drawn water: clipped to the outline grown by its own accuracy (simplified at 150 m).
+constexpr double water_clip_margin_m = 150.0;
+constexpr int buffer_points_per_circle = 36;
 // Fitting the district power diagram (see area_weighted_partition).
 constexpr int shape_rounds = 10;  // site moves towards matching centroids
 constexpr int shape_round_iterations = 20;
@@ -160,9 +171,7 @@ std::vector<double> cumulative_sums(const std::vector<double>& weights) {
   return sums;
 }
 
-template <std::size_t N>
-Polygon polygon_from_lonlat(const std::array<demo::LonLat, N>& vertices,
-                            const LonLatToUtm& to_utm) {
+Polygon polygon_from_lonlat(std::span<const demo::LonLat> vertices, const LonLatToUtm& to_utm) {
   Polygon polygon;
   for (const auto& v : vertices) polygon.outer().push_back(to_utm(v));
   bg::correct(polygon);
@@ -797,6 +806,386 @@ VectorTable make_settlement_layer(const Polygon& outline, const LonLatToUtm& to_
   return table;
 }
 
+/// Splits `total` in proportion to `weights` by largest remainders; ties go to the earlier entry.
+std::vector<int> apportion(const std::vector<double>& weights, int total) {
+  double sum = 0.0;
+  for (double w : weights) sum += w;
+  std::vector<int> counts(weights.size());
+  std::vector<std::pair<double, std::size_t>> remainders;
+  int assigned = 0;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    const double exact = total * weights[i] / sum;
+    counts[i] = static_cast<int>(std::floor(exact));
+    assigned += counts[i];
+    remainders.emplace_back(exact - counts[i], i);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (int k = 0; k < total - assigned; ++k)
+    ++counts[remainders[static_cast<std::size_t>(k)].second];
+  return counts;
+}
+
+VectorTable make_research_layer(const LonLatToUtm& to_utm) {
+  for (const auto& r : demo::research_sites) {
+    for (const auto& c : demo::campuses) {
+      if (r.poi_id == c.poi_id) {
+        throw std::runtime_error("research_institutes: POI " + std::to_string(r.poi_id) + " ('" +
+                                 std::string(r.name) +
+                                 "') is already in campuses; remove it from research_sites");
+      }
+    }
+  }
+  VectorTable table = make_table("research_institutes", standort::GeometryKind::point,
+                                 {{"research_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"kind", FieldType::string},
+                                  {"poi_id", FieldType::integer},
+                                  {"address", FieldType::string},
+                                  {"source", FieldType::string}});
+  std::int64_t id = 0;
+  for (const auto& r : demo::research_sites) {
+    table.points.push_back(to_utm(r.position));
+    table.rows.push_back({integer(++id), text(r.name), text(r.kind), integer(r.poi_id),
+                          text(r.address),
+                          "Stadt Bochum POI database (CC0), POI " + std::to_string(r.poi_id)});
+  }
+  table.metadata["source"] =
+      "Stadt Bochum POI database (StadtBochum/OpenData, data/EDUC/schools/bochum_schools.csv, "
+      "retrieved 2023-10-17), CC0 1.0: the research and university POIs that are not campuses";
+  table.metadata["attribution"] = "Stadt Bochum, Open Data";
+  table.metadata["note"] =
+      "Positions are the official POI coordinates. The 12 sites of the campuses layer and the "
+      "student-services POI 335687 are left out; kind follows the POI category "
+      "(Forschungseinrichtung, Hochschuleinrichtung, Private Hochschule).";
+  return table;
+}
+
+/// Synthetic schools, seeded: per district in proportion to its official area, of the POI type mix,
+/// outside `keep_out` (water, protected areas) and apart from each other.
+VectorTable make_school_layer(const std::vector<MultiPolygon>& district_shapes,
+                              const std::vector<MultiPolygon>& keep_out) {
+  std::vector<double> areas;
+  for (const auto& d : demo::districts) areas.push_back(d.area_km2);
+  const std::vector<int> per_district = apportion(areas, school_count);
+  std::vector<double> type_weights;
+  for (const auto& t : demo::school_types) type_weights.push_back(t.poi_count);
+  const std::vector<int> per_type = apportion(type_weights, school_count);
+
+  Random random(school_seed);
+  std::vector<std::size_t> types;
+  for (std::size_t t = 0; t < per_type.size(); ++t) types.insert(types.end(), per_type[t], t);
+  for (std::size_t i = types.size(); i > 1; --i) {  // Fisher-Yates with the written-out uniform
+    const auto j =
+        std::min(static_cast<std::size_t>(random.uniform() * static_cast<double>(i)), i - 1);
+    std::swap(types[i - 1], types[j]);
+  }
+
+  VectorTable table = make_table("schools", standort::GeometryKind::point,
+                                 {{"school_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"school_type", FieldType::string},
+                                  {"stat_bezirk_nr", FieldType::integer},
+                                  {"origin", FieldType::string}});
+  std::vector<int> numbers(demo::school_types.size(), 0);
+  for (std::size_t d = 0; d < demo::districts.size(); ++d) {
+    const MultiPolygon& shape = district_shapes.at(d);
+    Box box;
+    bg::envelope(shape, box);
+    for (int k = 0; k < per_district[d]; ++k) {
+      std::optional<Point> placed;
+      for (int attempt = 0; attempt < school_attempts && !placed; ++attempt) {
+        const Point p(
+            box.min_corner().x() + random.uniform() * (box.max_corner().x() - box.min_corner().x()),
+            box.min_corner().y() +
+                random.uniform() * (box.max_corner().y() - box.min_corner().y()));
+        if (!bg::within(p, shape)) continue;
+        if (std::any_of(keep_out.begin(), keep_out.end(),
+                        [&](const MultiPolygon& area) { return bg::covered_by(p, area); })) {
+          continue;
+        }
+        const bool crowded =
+            std::any_of(table.points.begin(), table.points.end(),
+                        [&](const Point& q) { return bg::distance(p, q) < school_min_spacing_m; });
+        if (!crowded) placed = p;
+      }
+      if (!placed) {
+        throw std::runtime_error("schools: no free place " + fixed(school_min_spacing_m, 0) +
+                                 " m from the other schools in district " +
+                                 std::to_string(demo::districts[d].number) +
+                                 "; lower school_min_spacing_m or school_count");
+      }
+      const std::size_t type = types.at(table.points.size());
+      const std::string type_name(demo::school_types[type].name);
+      table.points.push_back(*placed);
+      table.rows.push_back({integer(static_cast<std::int64_t>(table.points.size())),
+                            type_name + " (synthetisch) " + std::to_string(++numbers[type]),
+                            type_name, integer(demo::districts[d].number), text("synthetic")});
+    }
+  }
+  table.metadata["synthetic"] = "yes";
+  table.metadata["origin"] = "synthetic";
+  table.metadata["note"] =
+      "Synthetic points for demonstration, not real schools: " + std::to_string(school_count) +
+      " schools placed uniformly at random inside the generated statistical districts, in "
+      "proportion to the official district areas, outside the water and protected_areas layers "
+      "and at least " +
+      fixed(school_min_spacing_m, 0) + " m apart.";
+  table.metadata["source"] =
+      "Generated, seed " + std::to_string(school_seed) +
+      "; the school-type mix follows the primary categories of the Stadt Bochum POI database "
+      "(StadtBochum/OpenData bochum_schools.csv, 2023-10-17, CC0): Grundschulen 49, weiterführende "
+      "Schulen 27, Berufskollegs 15, Förderschulen 15";
+  return table;
+}
+
+VectorTable make_centre_layer(const LonLatToUtm& to_utm) {
+  for (const auto& c : demo::centre_positions) {
+    if (std::none_of(demo::districts.begin(), demo::districts.end(),
+                     [&](const demo::District& d) { return d.number == c.district; })) {
+      throw std::runtime_error("district_centres: centre_positions names district " +
+                               std::to_string(c.district) + " ('" + std::string(c.place) +
+                               "'), which is not in districts; fix the number");
+    }
+  }
+  VectorTable table = make_table("district_centres", standort::GeometryKind::point,
+                                 {{"centre_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"place", FieldType::string},
+                                  {"position", FieldType::string},
+                                  {"source", FieldType::string}});
+  for (const auto& d : demo::districts) {
+    const auto published =
+        std::find_if(demo::centre_positions.begin(), demo::centre_positions.end(),
+                     [&](const demo::CentrePosition& c) { return c.district == d.number; });
+    const std::string name = "Zentrum " + std::string(d.name);
+    if (published != demo::centre_positions.end()) {
+      table.points.push_back(to_utm(published->position));
+      table.rows.push_back({integer(d.number), name, text(published->place),
+                            text("approximate (published place coordinate)"),
+                            text(published->source)});
+    } else {
+      table.points.push_back(to_utm(d.centroid));
+      table.rows.push_back({integer(d.number), name, text(d.name),
+                            text("approximate (district centroid)"),
+                            text("Stadt Bochum, Statistische Bezirke (official area centroid)")});
+    }
+  }
+  table.metadata["source"] =
+      "Official district area centroids (Stadt Bochum, Statistische Bezirke); for " +
+      std::to_string(demo::centre_positions.size()) +
+      " main centres published coordinates (Wikipedia articles, Stadt Bochum POI 255740)";
+  table.metadata["approximate"] = "yes";
+  table.metadata["note"] =
+      "One Stadtteilzentrum per statistical district (centre_id = stat_bezirk_nr). A district "
+      "centroid is where the district's area balances, not where its shops and services are; "
+      "the published positions are the article coordinates of the Stadtteil or a central building.";
+  return table;
+}
+
+VectorTable make_facility_layer(const LonLatToUtm& to_utm) {
+  VectorTable table = make_table("community_facilities", standort::GeometryKind::point,
+                                 {{"facility_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"kind", FieldType::string},
+                                  {"position", FieldType::string},
+                                  {"source", FieldType::string}});
+  std::int64_t id = 0;
+  for (const auto& f : demo::facilities) {
+    table.points.push_back(to_utm(f.position));
+    table.rows.push_back(
+        {integer(++id), text(f.name), text(f.kind), text("approximate"), text(f.source)});
+  }
+  table.metadata["source"] =
+      "Public pages named per feature (Wikipedia articles, ruhrpottpedia.de, lobafedo.de, "
+      "aroundus.com, opencaching.de, mensa.de, wieland-herrmann.de), Stadt Bochum POIs (CC0)";
+  table.metadata["approximate"] = "yes";
+  table.metadata["note"] =
+      "Culture, green, sport and community places with approximate coordinates; features whose "
+      "source says 'approximate, from memory' were placed by hand without a checked coordinate "
+      "and may be several hundred metres off.";
+  return table;
+}
+
+/// Where `p` falls on the closed `ring`: the segment, the parameter along it and the point.
+struct RingPosition {
+  std::size_t segment = 0;
+  double t = 0.0;
+  Point point;
+};
+
+RingPosition project_onto_ring(const Ring& ring, const Point& p) {
+  RingPosition best;
+  double best_distance = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+    const Point& a = ring[i];
+    const Point& b = ring[i + 1];
+    const double dx = b.x() - a.x(), dy = b.y() - a.y();
+    const double length2 = dx * dx + dy * dy;
+    if (!(length2 > 0.0)) continue;
+    const double t = std::clamp(((p.x() - a.x()) * dx + (p.y() - a.y()) * dy) / length2, 0.0, 1.0);
+    const Point q(a.x() + t * dx, a.y() + t * dy);
+    const double distance = bg::distance(p, q);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = {i, t, q};
+    }
+  }
+  return best;
+}
+
+/// The part of the closed `ring` between two positions, from `from` to `to`, the shorter way round.
+Linestring ring_section(const Ring& ring, const RingPosition& from, const RingPosition& to) {
+  const std::size_t segments = ring.size() - 1;
+  auto forward = [&](const RingPosition& a, const RingPosition& b) {
+    Linestring line{a.point};
+    if (a.segment != b.segment || b.t < a.t) {
+      std::size_t s = a.segment;
+      do {
+        s = (s + 1) % segments;
+        line.push_back(ring[s]);
+      } while (s != b.segment);
+    }
+    line.push_back(b.point);
+    bg::unique(line);
+    return line;
+  };
+  Linestring ahead = forward(from, to);
+  Linestring back = forward(to, from);
+  if (bg::length(back) < bg::length(ahead)) {
+    std::reverse(back.begin(), back.end());
+    return back;
+  }
+  return ahead;
+}
+
+MultiPolygon buffer_line(const Linestring& line, double half_width_m, bool round_ends) {
+  namespace buf = bg::strategy::buffer;
+  MultiPolygon result;
+  const buf::distance_symmetric<double> distance(half_width_m);
+  const buf::side_straight side;
+  const buf::join_round join(buffer_points_per_circle);
+  const buf::point_circle circle(buffer_points_per_circle);
+  if (round_ends) {
+    bg::buffer(line, result, distance, side, join, buf::end_round(buffer_points_per_circle),
+               circle);
+  } else {
+    bg::buffer(line, result, distance, side, join, buf::end_flat(), circle);
+  }
+  return result;
+}
+
+MultiPolygon grow(const Polygon& polygon, double margin_m) {
+  namespace buf = bg::strategy::buffer;
+  MultiPolygon result;
+  bg::buffer(polygon, result, buf::distance_symmetric<double>(margin_m), buf::side_straight(),
+             buf::join_round(buffer_points_per_circle), buf::end_round(buffer_points_per_circle),
+             buf::point_circle(buffer_points_per_circle));
+  return result;
+}
+
+double hectares(double area_m2) { return std::round(area_m2 / 1e2) / 1e2; }
+
+VectorTable make_water_layer(const Polygon& outline, const LonLatToUtm& to_utm) {
+  const MultiPolygon region = grow(outline, water_clip_margin_m);
+  const Ring& ring = outline.outer();
+  Linestring boundary(ring.begin(), ring.end());
+
+  Linestring lake_line;
+  for (const auto& v : demo::kemnader_see_centreline) lake_line.push_back(to_utm(v));
+  const MultiPolygon lake_full = buffer_line(lake_line, demo::kemnader_see_width_m / 2.0, true);
+
+  VectorTable table = make_table("water", standort::GeometryKind::polygon,
+                                 {{"water_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"kind", FieldType::string},
+                                  {"area_ha", FieldType::real},
+                                  {"position", FieldType::string},
+                                  {"source", FieldType::string}});
+  auto add = [&](MultiPolygon shape, std::string_view name, std::string_view kind,
+                 std::string_view source) {
+    remove_specks(shape, speck_area_m2);
+    require_valid(shape, "water: " + std::string(name));
+    if (!bg::intersects(shape, boundary)) {
+      throw std::runtime_error("water: " + std::string(name) +
+                               " does not reach the city outline; check its hand-drawn position");
+    }
+    const double area = bg::area(shape);
+    table.polygons.push_back(std::move(shape));
+    table.rows.push_back({integer(static_cast<std::int64_t>(table.polygons.size())), text(name),
+                          text(kind), hectares(area), text("approximate (hand-drawn)"),
+                          text(source)});
+  };
+  for (const auto& reach : demo::ruhr_reaches) {
+    const Linestring line = ring_section(ring, project_onto_ring(ring, to_utm(reach.from)),
+                                         project_onto_ring(ring, to_utm(reach.to)));
+    MultiPolygon band = buffer_line(line, demo::ruhr_width_m / 2.0, false);
+    MultiPolygon clipped, outside_lake;
+    bg::intersection(band, region, clipped);
+    bg::difference(clipped, lake_full, outside_lake);
+    add(std::move(outside_lake), reach.name, "river",
+        "Drawn along the city outline where the Ruhr forms the boundary (Wikipedia: Dahlhausen "
+        "(Bochum), Winz-Baak, Naturschutzgebiet Ruhraue Stiepel)");
+  }
+  MultiPolygon lake;
+  bg::intersection(lake_full, region, lake);
+  add(std::move(lake), "Kemnader See", "lake",
+      "Hand-drawn from Wikipedia, Kemnader See (51° 25′ 23″ N, 7° 15′ 59″ O; 3 km long, 420 m "
+      "mean width) and Herbeder Ruhrbrücke; the Bochum-Witten boundary crosses the lake");
+
+  table.metadata["source"] =
+      "Hand-drawn: the Ruhr along the simplified city outline where it forms the boundary, the "
+      "Kemnader See from its published position and size (Wikipedia)";
+  table.metadata["approximate"] = "yes";
+  table.metadata["note"] =
+      "Approximate (hand-drawn) water: a " + fixed(demo::ruhr_width_m, 0) +
+      " m band centred on the outline for the Ruhr reaches, a " +
+      fixed(demo::kemnader_see_width_m, 0) +
+      " m wide band along a hand-drawn centre line for the Kemnader See, all clipped to the "
+      "outline grown by " +
+      fixed(water_clip_margin_m, 0) +
+      " m; the river reaches stop where the lake begins. Not the real shore lines.";
+  return table;
+}
+
+VectorTable make_protected_layer(const Polygon& outline, const LonLatToUtm& to_utm) {
+  VectorTable table = make_table("protected_areas", standort::GeometryKind::polygon,
+                                 {{"protected_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"kind", FieldType::string},
+                                  {"nsg_id", FieldType::string},
+                                  {"official_area_ha", FieldType::real},
+                                  {"area_ha", FieldType::real},
+                                  {"position", FieldType::string},
+                                  {"source", FieldType::string}});
+  for (const auto& a : demo::protected_areas) {
+    const Polygon drawn = polygon_from_lonlat(a.ring, to_utm);
+    std::string reason;
+    if (!bg::is_valid(drawn, reason)) {
+      throw std::runtime_error("protected_areas: " + std::string(a.name) +
+                               ": the hand-drawn ring is invalid: " + reason);
+    }
+    MultiPolygon shape;
+    bg::intersection(drawn, outline, shape);
+    remove_specks(shape, speck_area_m2);
+    require_valid(shape, "protected_areas: " + std::string(a.name));
+    const double area = bg::area(shape);
+    table.polygons.push_back(std::move(shape));
+    table.rows.push_back({integer(static_cast<std::int64_t>(table.polygons.size())), text(a.name),
+                          text(a.kind), text(a.nsg_id), a.official_area_ha, hectares(area),
+                          text("approximate (hand-drawn)"), text(a.source)});
+  }
+  table.metadata["source"] =
+      "Names, identifiers and areas: LANUV NRW Naturschutzinformationen, aku-bochum.de (2013), "
+      "Wikipedia; shapes hand-drawn around the published locations";
+  table.metadata["approximate"] = "yes";
+  table.metadata["note"] =
+      "Approximate (hand-drawn) polygons clipped to the city outline, sized to about the "
+      "published area (area_ha against official_area_ha); not the legal boundaries of the "
+      "reserves, which are in the Landschaftspläne of the Stadt Bochum.";
+  return table;
+}
+
 std::size_t count_outside(const VectorTable& table, const Polygon& outline) {
   return static_cast<std::size_t>(
       std::count_if(table.points.begin(), table.points.end(),
@@ -812,6 +1201,7 @@ int run(const std::filesystem::path& target) {
   }
 
   DistrictLayers district_layers = make_district_layers(outline, to_utm);
+  const std::vector<MultiPolygon> district_shapes = district_layers.districts.polygons;
   std::vector<VectorTable> tables;
   tables.push_back(make_outline_layer(outline));
   tables.push_back(std::move(district_layers.districts));
@@ -821,6 +1211,16 @@ int run(const std::filesystem::path& target) {
   tables.push_back(make_junction_layer(to_utm));
   tables.push_back(make_station_layer(to_utm));
   tables.push_back(make_settlement_layer(outline, to_utm));
+  VectorTable water = make_water_layer(outline, to_utm);
+  VectorTable protected_areas = make_protected_layer(outline, to_utm);
+  std::vector<MultiPolygon> keep_out = water.polygons;
+  keep_out.insert(keep_out.end(), protected_areas.polygons.begin(), protected_areas.polygons.end());
+  tables.push_back(make_research_layer(to_utm));
+  tables.push_back(make_school_layer(district_shapes, keep_out));
+  tables.push_back(make_centre_layer(to_utm));
+  tables.push_back(make_facility_layer(to_utm));
+  tables.push_back(std::move(water));
+  tables.push_back(std::move(protected_areas));
 
   if (district_layers.max_area_error > 0.01) {
     std::cerr << "warning: statistische_bezirke: the area fit stopped "
