@@ -509,3 +509,70 @@ std::vector<double> contributions(const AggregationSpec& spec, std::span<const d
 }
 
 }  // namespace standort
+
+namespace standort {
+
+std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
+                                                const std::vector<const Raster<float>*>& children,
+                                                std::span<const double> weights, float nodata,
+                                                int threads) {
+  if (!has_additive_contributions(spec.method))
+    throw std::invalid_argument("contribution_rasters: " + spec.describe() +
+                                " is multiplicative; it has no additive contributions");
+  if (children.empty()) return {};
+  const Grid& grid = children[0]->grid();
+  const Prepared p = prepare(spec, children.size(), weights, context(spec));
+  const std::size_t n = p.n;
+  const auto cols = static_cast<std::size_t>(grid.cols());
+  std::vector<Raster<float>> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.emplace_back(grid, NoFill{}, nodata);
+  parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
+    Scratch s(n);
+    std::vector<double> share(n);
+    for (std::int64_t r = r0; r < r1; ++r) {
+      for (std::size_t c = 0; c < cols; ++c) {
+        const std::size_t cell = static_cast<std::size_t>(r) * cols + c;
+        bool missing = false;
+        for (std::size_t i = 0; i < n; ++i) {
+          const float v = children[i]->cells()[cell];
+          if (children[i]->is_nodata(v) || !(v >= 0.0f && v <= 1.0f))
+            missing = true;
+          else
+            s.x[i] = static_cast<double>(v);
+        }
+        if (missing) {
+          for (std::size_t i = 0; i < n; ++i) out[i].cells()[cell] = nodata;
+          continue;
+        }
+        std::fill(share.begin(), share.end(), 0.0);
+        switch (p.method) {
+          case AggregationMethod::wlc:
+            for (std::size_t i = 0; i < n; ++i) share[i] = p.weights[i] * s.x[i];
+            break;
+          case AggregationMethod::owa: {
+            sort_decreasing(s, n);
+            WowaState state;
+            for (std::size_t k = 0; k < n; ++k)
+              share[s.index[k]] = owa_position_weight(p, s, k, state) * s.x[s.index[k]];
+            break;
+          }
+          default: {  // fuzzy AND / OR: the deciding child takes the whole score
+            std::size_t best = 0;
+            for (std::size_t i = 1; i < n; ++i) {
+              const bool better = p.method == AggregationMethod::fuzzy_and ? s.x[i] < s.x[best]
+                                                                           : s.x[i] > s.x[best];
+              if (better) best = i;
+            }
+            share[best] = s.x[best];
+            break;
+          }
+        }
+        for (std::size_t i = 0; i < n; ++i) out[i].cells()[cell] = static_cast<float>(share[i]);
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace standort

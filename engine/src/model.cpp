@@ -195,12 +195,34 @@ ModelScores evaluate_model(const Model& model,
   out.contributions.reserve(n_criteria);
   for (std::size_t i = 0; i < n_criteria; ++i)
     out.contributions.emplace_back(grid, NoFill{}, nodata);
-  const bool all_wlc = std::all_of(model.nodes.begin(), model.nodes.end(), [](const ModelNode& n) {
-    return n.criterion >= 0 || n.aggregation.method == AggregationMethod::wlc;
-  });
   const std::int64_t cols = grid.cols();
+  const std::size_t n_nodes = model.nodes.size();
+  // The score of node k at cell i: inner nodes from node_scores, leaves from their criterion.
+  auto score_at = [&](std::size_t k, std::size_t i) -> double {
+    const ModelNode& n = model.nodes[k];
+    return n.criterion >= 0
+               ? static_cast<double>(
+                     criterion_scores[static_cast<std::size_t>(n.criterion)]->cells()[i])
+               : static_cast<double>(out.node_scores[k].cells()[i]);
+  };
+  // Nodes other than weighted sums split their score by contribution_rasters, computed once.
+  std::vector<std::vector<Raster<float>>> parts(n_nodes);
+  for (std::size_t k = 0; k < n_nodes; ++k) {
+    const ModelNode& n = model.nodes[k];
+    if (n.criterion >= 0 || n.aggregation.method == AggregationMethod::wlc) continue;
+    std::vector<const Raster<float>*> children;
+    std::vector<double> weights;
+    for (int c : n.children) {
+      const auto ch = static_cast<std::size_t>(c);
+      children.push_back(model.nodes[ch].criterion >= 0
+                             ? criterion_scores[static_cast<std::size_t>(model.nodes[ch].criterion)]
+                             : &out.node_scores[ch]);
+      weights.push_back(model.nodes[ch].weight);
+    }
+    parts[k] = contribution_rasters(n.aggregation, children, weights, nodata, threads);
+  }
   parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
-    std::vector<double> scores(n_criteria);
+    std::vector<double> share(n_nodes);
     for (std::int64_t r = r0; r < r1; ++r) {
       for (std::int64_t c = 0; c < cols; ++c) {
         const std::size_t i = static_cast<std::size_t>(r * cols + c);
@@ -209,23 +231,30 @@ ModelScores evaluate_model(const Model& model,
           for (auto& raster : out.contributions) raster.cells()[i] = nodata;
           continue;
         }
-        if (all_wlc) {
-          for (std::size_t k = 0; k < model.nodes.size(); ++k) {
-            const ModelNode& n = model.nodes[k];
-            if (n.criterion < 0) continue;
+        // Parents come before their children: pass each node's share down to its children.
+        share[0] = static_cast<double>(overall);
+        for (std::size_t k = 0; k < n_nodes; ++k) {
+          const ModelNode& n = model.nodes[k];
+          if (n.criterion >= 0) {
             out.contributions[static_cast<std::size_t>(n.criterion)].cells()[i] =
-                static_cast<float>(
-                    n.global_weight *
-                    static_cast<double>(
-                        criterion_scores[static_cast<std::size_t>(n.criterion)]->cells()[i]));
+                static_cast<float>(share[k]);
+            continue;
           }
-          continue;
+          const double total =
+              k == 0 ? share[0] : static_cast<double>(out.node_scores[k].cells()[i]);
+          if (n.aggregation.method == AggregationMethod::wlc) {
+            // Weighted sum: child j's part is w_j x_j, its share that part of the node's share.
+            for (int child : n.children) {
+              const auto ch = static_cast<std::size_t>(child);
+              share[ch] =
+                  total > 0.0 ? share[k] * model.nodes[ch].weight * score_at(ch, i) / total : 0.0;
+            }
+            continue;
+          }
+          for (std::size_t j = 0; j < n.children.size(); ++j)
+            share[static_cast<std::size_t>(n.children[j])] =
+                total > 0.0 ? share[k] * static_cast<double>(parts[k][j].cells()[i]) / total : 0.0;
         }
-        for (std::size_t k = 0; k < n_criteria; ++k)
-          scores[k] = static_cast<double>(criterion_scores[k]->cells()[i]);
-        const CellExplanation e = explain_cell(model, scores);
-        for (std::size_t k = 0; k < n_criteria; ++k)
-          out.contributions[k].cells()[i] = static_cast<float>(e.contributions[k]);
       }
     }
   });

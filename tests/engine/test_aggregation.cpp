@@ -386,3 +386,39 @@ TEST_CASE("aggregate_rasters checks grids, weights and score ranges", "[aggregat
                Contains("child 2 has score 1.5") && Contains("col 2, row 1"));
   }
 }
+
+TEST_CASE("contribution rasters equal the per-cell contributions", "[aggregation]") {
+  const Grid g(0.0, 30.0, 10.0, 7, 3, "EPSG:25832");
+  std::vector<Raster<float>> children;
+  for (int k = 0; k < 3; ++k) {
+    children.emplace_back(g, 0.0f, -9999.0f);
+    for (std::size_t i = 0; i < children.back().cells().size(); ++i)
+      children.back().cells()[i] = static_cast<float>(
+          static_cast<double>((i * 7 + static_cast<std::size_t>(k) * 3) % 11) / 10.0);
+  }
+  children[1].cells()[5] = -9999.0f;
+  std::vector<const Raster<float>*> ptrs;
+  for (const auto& c : children) ptrs.push_back(&c);
+  const std::vector<double> w{0.5, 0.3, 0.2};
+  AggregationSpec owa;
+  owa.method = AggregationMethod::owa;
+  owa.andness = 0.3;
+  AggregationSpec wlc;
+  AggregationSpec fuzzy_and;
+  fuzzy_and.method = AggregationMethod::fuzzy_and;
+  for (const AggregationSpec& spec : {owa, wlc, fuzzy_and}) {
+    const auto parts = contribution_rasters(spec, ptrs, w, -9999.0f, 2);
+    REQUIRE(parts.size() == 3);
+    for (std::size_t i = 0; i < children[0].cells().size(); ++i) {
+      if (i == 5) {
+        CHECK(parts[0].cells()[i] == -9999.0f);  // the nodata sentinel itself
+        continue;
+      }
+      const std::vector<double> scores{children[0].cells()[i], children[1].cells()[i],
+                                       children[2].cells()[i]};
+      const std::vector<double> expected = contributions(spec, scores, w);
+      for (std::size_t j = 0; j < 3; ++j)
+        CHECK_THAT(parts[j].cells()[i], WithinAbs(expected[j], 1e-7));
+    }
+  }
+}

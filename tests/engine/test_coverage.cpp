@@ -606,3 +606,32 @@ TEST_CASE("statistics for many polygons are bit-identical for 1 and 2 threads", 
                WithinRel(shifted_area(polys[i], g.xmin(), g.ymin()), 1e-13));
   }
 }
+
+TEST_CASE("windows computed once give the same statistics; mean_only gives the same mean",
+          "[coverage]") {
+  const Grid g(0.0, 100.0, 1.0, 100, 100, "EPSG:25832");
+  Raster<float> values(g, 0.0f, -9999.0f);
+  for (std::int64_t r = 0; r < 100; ++r)
+    for (std::int64_t c = 0; c < 100; ++c)
+      values.at(c, r) =
+          (c + r) % 17 == 0
+              ? -9999.0f
+              : static_cast<float>(static_cast<double>(c) * 0.25 + static_cast<double>(r) * 0.5);
+  const std::vector<MultiPolygon> polygons = {
+      from_wkt("MULTIPOLYGON(((10.3 10.7,10.3 60.2,70.9 60.2,70.9 10.7,10.3 10.7)))"),
+      from_wkt("MULTIPOLYGON(((50.5 50.5,50.5 99.5,99.5 50.5,50.5 50.5)))"),
+      from_wkt("MULTIPOLYGON(((0.2 0.2,0.2 0.4,0.4 0.4,0.4 0.2,0.2 0.2)))")};
+  const std::vector<CoverageWindow> windows = coverage_windows(g, polygons, 2, "test");
+  const auto full = weighted_stats(windows, values, 30.0, 2, "test");
+  const auto once = coverage_weighted_stats(values, polygons, 30.0, 1, "test");
+  const auto mean = weighted_stats(windows, values, 30.0, 3, "test", true);
+  REQUIRE(full.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(std::memcmp(&full[i].mean, &once[i].mean, sizeof(double)) == 0);
+    CHECK(std::memcmp(&full[i].median, &once[i].median, sizeof(double)) == 0);
+    CHECK(std::memcmp(&mean[i].mean, &full[i].mean, sizeof(double)) == 0);
+    CHECK(mean[i].cells == full[i].cells);
+    CHECK_THAT(mean[i].data_area_m2, WithinRel(full[i].data_area_m2, 1e-15));
+    CHECK(std::isnan(mean[i].median));
+  }
+}

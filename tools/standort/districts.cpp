@@ -65,7 +65,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
   for (const StatSource& s : sources)
     stats.push_back(weighted_stats(windows, *s.values,
                                    s.score ? std::optional<double>(threshold) : std::nullopt,
-                                   threads, where));
+                                   threads, where, s.mean_only));
   const std::string pct = std::to_string(static_cast<int>(std::lround(threshold * 100.0)));
   for (const StatSource& s : sources) {
     auto add = [&](const std::string& stat) {

@@ -121,4 +121,12 @@ bool has_additive_contributions(AggregationMethod method);
 std::vector<double> contributions(const AggregationSpec& spec, std::span<const double> scores,
                                   std::span<const double> weights);
 
+/// contributions() for every cell of children on one grid, one raster per child (nodata where
+/// any child is nodata). The spec is prepared once (an andness is turned into order weights
+/// once, not per cell); rows run in parallel; bit-identical for any thread count.
+std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
+                                                const std::vector<const Raster<float>*>& children,
+                                                std::span<const double> weights, float nodata,
+                                                int threads = 0);
+
 }  // namespace standort

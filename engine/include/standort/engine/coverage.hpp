@@ -109,12 +109,13 @@ std::vector<CoverageWindow> coverage_windows(const Grid& grid,
                                              const std::string& where);
 
 /// weighted_stats of `values` for each precomputed window, in parallel: several rasters can be
-/// summarised per district without computing the coverage again. Bit-identical for any thread
-/// count.
+/// summarised per district without computing the coverage again. With `mean_only`, only the
+/// areas, the cell count and the mean are computed (the rest stays NaN), without sorting.
+/// Bit-identical for any thread count.
 std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& windows,
                                           const Raster<float>& values,
                                           std::optional<double> threshold, int threads,
-                                          const std::string& where);
+                                          const std::string& where, bool mean_only = false);
 
 /// Weighted quantile as exactextract defines it (WeightedQuantiles, weighted_quantiles.cpp): equal
 /// values are merged (weights summed), the n distinct values x_0 < ... < x_{n-1} with weights w_i
