@@ -127,17 +127,45 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const Result result = run("run -q -o " + out.string());
   INFO(result.output);
   REQUIRE(result.code == 0);
-  // Three indicators (campus distance, business density, junction distance), a score per
-  // criterion, the suitability, the districts, a style beside each, and the manifest.
-  for (const char* f :
-       {"campus_distance.tif", "business_density.tif", "junction_distance.tif",
-        "campus_proximity_score.tif", "business_density_score.tif", "motorway_access_score.tif",
-        "suitability.tif", "explanation.tif", "districts.geojson"}) {
-    CHECK(std::filesystem::exists(out / f));
-    CHECK(std::filesystem::exists(out / (std::filesystem::path(f).stem().string() + ".qml")));
+  // The built-in model: nine indicators (eight distances and the business density), a score per
+  // criterion, three pillars, the suitability, the explanation and the exclusions, each with a
+  // style; per district level a GeoJSON with a style and a CSV; one GeoPackage; the manifest.
+  const std::vector<std::string> rasters = {"campus_distance",
+                                            "research_distance",
+                                            "school_distance",
+                                            "business_density",
+                                            "junction_distance",
+                                            "station_distance",
+                                            "business_park_distance",
+                                            "centre_distance",
+                                            "facility_distance",
+                                            "campus_proximity_score",
+                                            "research_proximity_score",
+                                            "school_access_score",
+                                            "business_density_score",
+                                            "motorway_access_score",
+                                            "rail_access_score",
+                                            "business_park_proximity_score",
+                                            "centre_proximity_score",
+                                            "community_places_score",
+                                            "wissen_score",
+                                            "wandel_score",
+                                            "wir_gefuehl_score",
+                                            "suitability",
+                                            "explanation",
+                                            "exclusions"};
+  for (const std::string& f : rasters) {
+    CHECK(std::filesystem::exists(out / (f + ".tif")));
+    CHECK(std::filesystem::exists(out / (f + ".qml")));
   }
+  for (const char* level : {"districts", "stadtbezirke"}) {
+    CHECK(std::filesystem::exists(out / (std::string(level) + ".geojson")));
+    CHECK(std::filesystem::exists(out / (std::string(level) + ".qml")));
+    CHECK(std::filesystem::exists(out / (std::string(level) + ".csv")));
+  }
+  CHECK(std::filesystem::exists(out / "statistics.gpkg"));
   CHECK(std::filesystem::exists(out / "manifest.json"));
-  CHECK(file_count(out) == 21);
+  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2);
 
   GDALAllRegister();
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
@@ -179,7 +207,8 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
       REQUIRE(static_cast<std::int64_t>(fid[k]) == best_fid);
       if (s[k] != -9999.0f) {
         ++scored;
-        const double expected = std::clamp((5000.0 - best) / 4500.0, 0.0, 1.0);
+        // The scenario's logistic decay: midpoint 2500 m, steepness 0.0015 per m.
+        const double expected = 1.0 / (1.0 + std::exp(0.0015 * (best - 2500.0)));
         REQUIRE_THAT(s[k], WithinAbs(expected, 1e-5));
       }
     }
@@ -232,7 +261,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
 
   const auto manifest = nlohmann::json::parse(read_all(out / "manifest.json"));
   CHECK(manifest["inputs"]["campuses"]["sha256"].get<std::string>().size() == 64);
-  CHECK(manifest["outputs"].size() == 20);
+  CHECK(manifest["outputs"].size() == file_count(out) - 1);  // all but the manifest itself
 
   // The explanation bands are each criterion's share: they sum to the suitability at every cell.
   {
@@ -242,10 +271,10 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
         GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
     REQUIRE(ex);
     REQUIRE(su);
-    REQUIRE(ex->GetRasterCount() == 3);
+    REQUIRE(ex->GetRasterCount() == 9);
     const std::vector<float> total = read_band(*su, 1);
     std::vector<double> sum(total.size(), 0.0);
-    for (int b = 1; b <= 3; ++b) {
+    for (int b = 1; b <= 9; ++b) {
       const std::vector<float> part = read_band(*ex, b);
       for (std::size_t i = 0; i < part.size(); ++i) sum[i] += part[i];
     }
@@ -571,34 +600,52 @@ TEST_CASE("limits, scenario errors, validate and info", "[cli]") {
 
 TEST_CASE("constraints exclude cells with a reason and a count", "[cli][constraints]") {
   standort::test::TempDir dir;
-  // The built-in scenario plus three rules: inside one district (an attribute condition on the
-  // district layer), within 300 m of a campus, and motorway junctions farther than 3 km.
-  std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
-  const auto at = text.find("[outputs]");
-  REQUIRE(at != std::string::npos);
-  text.insert(at, R"toml([constraints.querenburg]
+  // Two criteria and three rules: inside one district (an attribute condition on the district
+  // layer), within 300 m of a campus, and motorway junctions farther than 3 km.
+  const std::string text = R"toml([scenario]
+name = "constraints"
+[inputs.districts]
+path = ")toml" + demo_gpkg +
+                           R"toml("
+layer = "statistische_bezirke"
+geometry = "polygon"
+name_field = "name"
+[inputs.campuses]
+path = ")toml" + demo_gpkg +
+                           R"toml("
+layer = "campuses"
+[inputs.junctions]
+path = ")toml" + demo_gpkg +
+                           R"toml("
+layer = "motorway_junctions"
+[grid]
+cell_size_m = 20
+extent_from = "districts"
+mask = "districts"
+[criteria.campus_proximity]
+layer = "campuses"
+value = { function = "linear", points = [[500, 1.0], [5000, 0.0]] }
+output = "campus_distance"
+[criteria.motorway_access]
+layer = "junctions"
+value = { function = "linear", points = [[1000, 1.0], [6000, 0.0]] }
+output = "junction_distance"
+[constraints.querenburg]
 kind = "inside"
 layer = "districts"
 where = "name = 'Querenburg'"
 reason = "Querenburg (test)"
-
 [constraints.campus_buffer]
 kind = "within"
 layer = "campuses"
 distance_m = 300
-
 [constraints.remote]
 kind = "threshold"
 criterion = "motorway_access"
 above = 3000
-
-)toml");
-  const std::string data = std::string(STANDORT_DATA_DIR) + "/";
-  for (const std::string from : {"demo/bochum_demo.gpkg"}) {
-    for (auto pos = text.find("\"" + from); pos != std::string::npos;
-         pos = text.find("\"" + from, pos + 1))
-      text.replace(pos + 1, from.size(), data + from);
-  }
+[outputs]
+districts = "districts"
+)toml";
   write_file(dir / "c.toml", text);
   const auto out = dir / "out";
   const Result r = run("run -q " + (dir / "c.toml").string() + " -o " + out.string());
@@ -672,20 +719,15 @@ above = 3000
 
 TEST_CASE("both district levels: statistics that agree between the levels", "[cli][districts]") {
   standort::test::TempDir dir;
-  std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
-  const std::string data = std::string(STANDORT_DATA_DIR) + "/";
-  for (auto pos = text.find("\"demo/"); pos != std::string::npos;
-       pos = text.find("\"demo/", pos + 1))
-    text.insert(pos + 1, data);
-  const auto at = text.find("[grid]");
-  REQUIRE(at != std::string::npos);
-  text.insert(at, "[inputs.stadtbezirke]\npath = \"" + demo_gpkg +
-                      "\"\nlayer = \"stadtbezirke\"\ngeometry = \"polygon\"\n\n");
-  const std::string from = "districts = \"districts\"";
-  const auto d = text.find(from);
-  REQUIRE(d != std::string::npos);
-  text.replace(d, from.size(), "districts = [\"districts\", \"stadtbezirke\"]");
-  write_file(dir / "two.toml", text);
+  // The built-in scenario summarises the 30 districts and the 6 Stadtbezirke.
+  const std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
+  REQUIRE(text.find("districts = [\"districts\", \"stadtbezirke\"]") != std::string::npos);
+  std::string copy = text;
+  for (auto pos = copy.find("\"demo/"); pos != std::string::npos;
+       pos = copy.find("\"demo/", pos + 1))
+    copy.insert(pos + 1, std::string(STANDORT_DATA_DIR) + "/");
+  const std::string& written = copy;
+  write_file(dir / "two.toml", written);
   const Result r = run("run -q " + (dir / "two.toml").string() + " -o " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.code == 0);
@@ -729,11 +771,15 @@ TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[
   CHECK(j["district"]["name"] == "Querenburg");
   const double suitability = j["suitability"].get<double>();
   double sum = 0.0;
-  REQUIRE(j["criteria"].size() == 3);
-  for (const auto& c : j["criteria"]) {
+  REQUIRE(j["criteria"].size() == 9);
+  REQUIRE(j["pillars"].size() == 3);
+  for (std::size_t k = 0; k < 9; ++k) {
+    const auto& c = j["criteria"][k];
     sum += c["contribution"].get<double>();
-    CHECK_THAT(c["contribution"].get<double>(),
-               WithinAbs(c["global_weight"].get<double>() * c["score"].get<double>(), 1e-6));
+    // Wissen and Wandel are weighted sums: there a contribution is global weight x score.
+    if (k < 7)
+      CHECK_THAT(c["contribution"].get<double>(),
+                 WithinAbs(c["global_weight"].get<double>() * c["score"].get<double>(), 1e-6));
   }
   CHECK_THAT(sum, WithinAbs(suitability, 1e-5));
   // The indicator is the distance from the cell centre to the nearest campus.
