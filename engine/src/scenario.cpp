@@ -708,7 +708,6 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       leaf.line = c.line;
       leaf.title = name;
       parse_node_weight(s, leaf);
-      c.weight = leaf.raw_weight;
       const std::string pillar = s.string("pillar").value_or("");
       if (pillar.empty() && !pillar_names.empty())
         s.fail(&node, "needs pillar = \"...\", one of the scenario's [pillars]" +
@@ -763,7 +762,8 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
         if (!inserted)
           throw InputError(label + ":" + std::to_string(c.line) + ": [criteria." + c.name +
                            "] would write '" + stem + ".tif', which is already " + it->second +
-                           "; set output = \"...\" to another name");
+                           (stem == c.output ? "; set output = \"...\" to another name"
+                                             : "; rename the criterion"));
       }
     }
   }
@@ -801,6 +801,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
               filtered.where.empty() ? c.where : "(" + filtered.where + ") AND (" + c.where + ")";
           filtered.name = c.layer + "__" + name;
           filtered.line = c.line;
+          filtered.origin = "[constraints." + name + "]";
           c.layer = filtered.name;
           sc.inputs.push_back(std::move(filtered));
         }
@@ -912,6 +913,34 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     s.finish();
   }
   top.finish();
+  // District levels write <level>.geojson/.qml/.csv beside the rasters' .tif/.qml, and their
+  // tables name columns after the overall score, pillars and criteria: all must stay distinct.
+  std::set<std::string> raster_stems{"suitability", "explanation", "exclusions"};
+  std::map<std::string, std::string> prefixes{{"suitability", "the overall score"}};
+  auto add_prefix = [&](const std::string& prefix, const std::string& who, int line) {
+    const auto [it, inserted] = prefixes.emplace(prefix, who);
+    if (!inserted)
+      throw InputError(label + ":" + std::to_string(line) + ": " + who +
+                       " would name district columns '" + prefix + "_*', as " + it->second +
+                       " does; rename one of them");
+  };
+  for (const ModelNode& n : sc.model.nodes) {
+    if (n.parent < 0 || n.criterion >= 0) continue;
+    raster_stems.insert(n.name + "_score");
+    add_prefix(n.name, "[pillars." + n.name + "]", n.line);
+  }
+  for (const auto& c : sc.criteria) {
+    raster_stems.insert(c.output);
+    raster_stems.insert(c.name + "_score");
+    add_prefix(c.name, "[criteria." + c.name + "]", c.line);
+    add_prefix(c.name + "_score", "the score of [criteria." + c.name + "]", c.line);
+  }
+  for (const std::string& level : sc.outputs.districts)
+    if (raster_stems.count(level))
+      throw InputError(label + ": [outputs] districts: level '" + level + "' would write '" +
+                       level +
+                       ".qml', which a raster output writes too; "
+                       "rename the input");
   return sc;
 }
 

@@ -25,9 +25,6 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                              (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   };
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX) fail("grid is too large for GeoTIFF");
-  GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
-  GDALDriver* cog_driver = GetGDALDriverManager()->GetDriverByName("COG");
-  if (!mem_driver || !cog_driver) fail("GDAL lacks the MEM or COG driver");
 
   if (!options.cog) {
     std::vector<BandInfo> info;
@@ -43,6 +40,9 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     stream.finish();
     return;
   }
+  GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
+  GDALDriver* cog_driver = GetGDALDriverManager()->GetDriverByName("COG");
+  if (!mem_driver || !cog_driver) fail("GDAL lacks the MEM or COG driver");
   const int cols = static_cast<int>(grid.cols());
   const int rows = static_cast<int>(grid.rows());
   // The MEM dataset borrows the engine's cells (DATAPOINTER): no copy of the raster.
@@ -184,6 +184,14 @@ GeoTiffStream::GeoTiffStream(std::filesystem::path target, const Grid& grid,
                                static_cast<int>(grid.rows()), static_cast<int>(impl->bands.size()),
                                GDT_Float32, create.List()));
   if (!impl->ds) impl->fail("cannot create the GeoTIFF", trap);
+  if (impl->strip_rows > 0) {
+    // Strips are handed over whole, so use the height the driver actually chose.
+    int block_x = 0, block_y = 0;
+    impl->ds->GetRasterBand(1)->GetBlockSize(&block_x, &block_y);
+    if (block_x != static_cast<int>(grid.cols()) || block_y < 1)
+      impl->fail("the GeoTIFF driver did not lay the file out in strips", trap);
+    impl->strip_rows = block_y;
+  }
   describe(*impl->ds, grid, impl->bands, impl->options);
   m_impl = impl.release();
 }

@@ -469,9 +469,15 @@ FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, Read
     if (r.problems.size() > shown) s << "\n  ... and " << r.problems.size() - shown << " more";
     throw InputError(s.str());
   }
-  if (r.features.size() == 0)
-    throw InputError(spec.path.string() + ": layer '" + r.report.layer +
-                     "' has no features (input '" + spec.name + "')");
+  if (r.features.size() == 0) {
+    const std::string who = spec.origin.empty() ? "input '" + spec.name + "'" : spec.origin;
+    if (!spec.where.empty())
+      throw InputError(spec.path.string() + ": layer '" + r.report.layer + "': " + who +
+                       " where = \"" + spec.where +
+                       "\" selects none of its features; check the field name and value");
+    throw InputError(spec.path.string() + ": layer '" + r.report.layer + "' has no features (" +
+                     who + ")");
+  }
   return std::move(r.features);
 }
 

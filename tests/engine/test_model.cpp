@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 using namespace standort;
 using Catch::Contains;
@@ -279,4 +280,59 @@ matrix = [[1, 1], [1, 1]])");
   REQUIRE(r.stakeholders.size() == 2);
   CHECK(r.disagreement.size() == 2);
   CHECK(r.disagreement[0] > 0.0);
+}
+
+TEST_CASE("OWA and fuzzy nodes: raster contributions equal explain_cell at every cell", "[model]") {
+  // Goal: fuzzy OR of two pillars; pillar A: OWA (andness 0.3) of three criteria with unequal
+  // direct weights; pillar B: fuzzy AND of two criteria.
+  std::string text = R"(
+[scenario]
+name = "owa"
+[inputs.points]
+path = "p.gpkg"
+[grid]
+extent = [0, 0, 100, 100]
+[goal]
+aggregation = "fuzzy_or"
+[pillars.a]
+aggregation = { method = "owa", andness = 0.3 }
+[pillars.b]
+aggregation = "fuzzy_and"
+)";
+  for (const auto& [name, pillar, weight] :
+       {std::tuple{"c1", "a", 3}, std::tuple{"c2", "a", 1}, std::tuple{"c3", "a", 2},
+        std::tuple{"c4", "b", 1}, std::tuple{"c5", "b", 1}})
+    text += std::string("[criteria.") + name + "]\npillar = \"" + pillar +
+            "\"\nlayer = \"points\"\nweight = " + std::to_string(weight) +
+            "\nvalue = { function = \"linear\", points = [[0, 1.0], [1, 0.0]] }\n";
+  const Scenario s = parse_scenario(text, "s.toml", "/base");
+  REQUIRE(s.model.explainable());
+  const Grid g(0.0, 90.0, 10.0, 9, 9, "EPSG:25832");
+  std::vector<Raster<float>> criteria;
+  for (int k = 0; k < 5; ++k) {
+    criteria.emplace_back(g, 0.0f, -9999.0f);
+    for (std::size_t i = 0; i < criteria.back().cells().size(); ++i)
+      criteria.back().cells()[i] = static_cast<float>(
+          static_cast<double>((i * 13 + static_cast<std::size_t>(k) * 7) % 17) / 16.0);
+  }
+  std::vector<const Raster<float>*> ptrs;
+  for (const auto& r : criteria) ptrs.push_back(&r);
+  const ModelScores one = evaluate_model(s.model, ptrs, -9999.0f, 1);
+  const ModelScores three = evaluate_model(s.model, ptrs, -9999.0f, 3);
+  REQUIRE(one.contributions.size() == 5);
+  for (std::size_t i = 0; i < criteria[0].cells().size(); ++i) {
+    std::vector<double> scores;
+    for (const auto& r : criteria) scores.push_back(r.cells()[i]);
+    const CellExplanation e = explain_cell(s.model, scores);
+    CHECK_THAT(one.node_scores[0].cells()[i], WithinAbs(e.node_scores[0], 1e-6));
+    double sum = 0.0;
+    for (std::size_t k = 0; k < 5; ++k) {
+      CHECK_THAT(one.contributions[k].cells()[i], WithinAbs(e.contributions[k], 1e-6));
+      sum += one.contributions[k].cells()[i];
+    }
+    CHECK_THAT(sum, WithinAbs(one.node_scores[0].cells()[i], 1e-5));
+  }
+  for (std::size_t k = 0; k < 5; ++k)
+    CHECK(std::memcmp(one.contributions[k].cells().data(), three.contributions[k].cells().data(),
+                      one.contributions[k].cells().size() * sizeof(float)) == 0);
 }

@@ -303,8 +303,9 @@ TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   standort::test::TempDir dir;
   REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
   REQUIRE(run("run -q --threads 7 -o " + (dir / "b").string()).code == 0);
-  for (const char* f : {"campus_distance.tif", "business_density.tif", "suitability.tif",
-                        "explanation.tif", "districts.geojson"}) {
+  for (const char* f : {"campus_distance.tif", "business_density.tif", "wir_gefuehl_score.tif",
+                        "suitability.tif", "explanation.tif", "exclusions.tif", "districts.geojson",
+                        "stadtbezirke.csv", "statistics.gpkg"}) {
     INFO(f);
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
   }
@@ -694,7 +695,6 @@ districts = "districts"
   // The Ruhr-Universität campus lies in Querenburg and within 300 m of itself: reason 1, count 2.
   double gt[6];
   REQUIRE(ex->GetGeoTransform(gt) == CE_None);
-  const Result info = run("info " + demo_gpkg + " --layer campuses");
   std::unique_ptr<GDALDataset> pts(
       GDALDataset::Open(demo_gpkg.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(pts);
@@ -715,6 +715,15 @@ districts = "districts"
   CHECK(found);
   CHECK(std::filesystem::exists(out / "exclusions.qml"));
   CHECK_THAT(read_all(out / "exclusions.qml"), Contains("Querenburg (test)"));
+
+  // A rule whose condition selects nothing would silently exclude nothing: an error instead.
+  std::string none = text;
+  none.replace(none.find("'Querenburg'"), 12, "'Nowhere'");
+  write_file(dir / "none.toml", none);
+  const Result bad = run("run -q " + (dir / "none.toml").string() + " -o " + (dir / "x").string());
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output,
+             Contains("[constraints.querenburg] where = \"name = 'Nowhere'\" selects none"));
 }
 
 TEST_CASE("both district levels: statistics that agree between the levels", "[cli][districts]") {

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace standort::cli {
@@ -77,6 +78,14 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
       throw InputError(manifest_file.string() +
                        ": written by an older standort without the criteria tree; run the "
                        "scenario again");
+    // Only files this run wrote count: an earlier run may have left others in the folder.
+    std::set<std::string> written;
+    for (const auto& o : manifest["outputs"]) written.insert(o["file"].get<std::string>());
+    auto wrote = [&](const std::string& file) { return written.count(file) > 0; };
+    if (!wrote("suitability.tif"))
+      throw InputError(manifest_file.string() +
+                       ": this run wrote no rasters; add \"cog\" to [outputs] formats and run "
+                       "the scenario again");
     const std::string grid_crs = manifest["grid"]["crs"].get<std::string>();
     const auto [gx, gy] = layers::transform_point(opt->x, opt->y, opt->crs, grid_crs);
     const auto overall = layers::sample_raster(out / "suitability.tif", gx, gy);
@@ -106,7 +115,7 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
       break;
     }
     json criteria = json::array(), pillars = json::array();
-    const bool has_explanation = fs::exists(out / "explanation.tif");
+    const bool has_explanation = wrote("explanation.tif");
     int criterion_index = 0;
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       const json& n = nodes[k];
@@ -115,15 +124,16 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
                   {"weight", n["weight"]},
                   {"global_weight", n["global_weight"]},
                   {"value_function", n["value_function"]}};
-        const fs::path indicator = out / n["indicator_file"].get<std::string>();
-        if (fs::exists(indicator)) {
-          const auto s = layers::sample_raster(indicator, gx, gy);
-          c["indicator"] = value_or_null(s->values.front());
-          c["indicator_description"] = s->descriptions.front();
-          if (s->values.size() > 1) c["nearest_feature"] = value_or_null(s->values[1]);
+        const std::string indicator = n["indicator_file"].get<std::string>();
+        if (wrote(indicator)) {
+          if (const auto s = layers::sample_raster(out / indicator, gx, gy)) {
+            c["indicator"] = value_or_null(s->values.front());
+            c["indicator_description"] = s->descriptions.front();
+            if (s->values.size() > 1) c["nearest_feature"] = value_or_null(s->values[1]);
+          }
         }
-        const fs::path score = out / n["score_file"].get<std::string>();
-        if (fs::exists(score)) c["score"] = value_or_null(band_value(score, gx, gy, 1));
+        const std::string score = n["score_file"].get<std::string>();
+        if (wrote(score)) c["score"] = value_or_null(band_value(out / score, gx, gy, 1));
         if (has_explanation)
           c["contribution"] =
               value_or_null(band_value(out / "explanation.tif", gx, gy, criterion_index + 1));
@@ -134,22 +144,23 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
                   {"title", n["title"]},
                   {"weight", n["weight"]},
                   {"aggregation", n["aggregation"]}};
-        const fs::path score = out / n["score_file"].get<std::string>();
-        if (fs::exists(score)) p["score"] = value_or_null(band_value(score, gx, gy, 1));
+        const std::string score = n["score_file"].get<std::string>();
+        if (wrote(score)) p["score"] = value_or_null(band_value(out / score, gx, gy, 1));
         pillars.push_back(std::move(p));
       }
     }
     result["pillars"] = pillars;
     result["criteria"] = criteria;
     result["aggregation"] = nodes[0]["aggregation"];
-    if (fs::exists(out / "exclusions.tif")) {
+    if (wrote("exclusions.tif")) {
       const auto s = layers::sample_raster(out / "exclusions.tif", gx, gy);
-      const auto code = s->values.front();
-      json ex = {{"excluded", code && *code > 0.0}};
-      if (code && *code > 0.0) {
+      // The reason code, or 0 where the cell is not excluded (and outside the grid's data).
+      const double code = s && !s->values.empty() && s->values.front() ? *s->values.front() : 0.0;
+      json ex = {{"excluded", code > 0.0}};
+      if (code > 0.0) {
         for (const auto& c : manifest["model"]["constraints"])
-          if (c["code"].get<double>() == *code) ex["reason"] = c["reason"];
-        ex["rules_applying"] = value_or_null(s->values[1]);
+          if (c["code"].get<double>() == code) ex["reason"] = c["reason"];
+        if (s->values.size() > 1) ex["rules_applying"] = value_or_null(s->values[1]);
       }
       result["exclusion"] = ex;
     }

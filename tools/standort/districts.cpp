@@ -8,6 +8,7 @@
 #include <boost/geometry/algorithms/area.hpp>
 #include <boost/geometry/strategies/strategies.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -66,7 +67,13 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
     stats.push_back(weighted_stats(windows, *s.values,
                                    s.score ? std::optional<double>(threshold) : std::nullopt,
                                    threads, where, s.mean_only));
-  const std::string pct = std::to_string(static_cast<int>(std::lround(threshold * 100.0)));
+  // Column suffix: the threshold in percent, e.g. 60 for 0.6 and 12_5 for 0.125.
+  char pct_text[32];
+  std::snprintf(pct_text, sizeof pct_text, "%g", threshold * 100.0);
+  std::string pct = pct_text;
+  std::replace(pct.begin(), pct.end(), '.', '_');
+  char threshold_text[32];
+  std::snprintf(threshold_text, sizeof threshold_text, "%g", threshold);
   for (const StatSource& s : sources) {
     auto add = [&](const std::string& stat) {
       t.fields.push_back({s.prefix + "_" + stat, layers::FieldType::real});
@@ -127,21 +134,16 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
   for (const CountSpec& count : scenario.outputs.counts) {
     const FeatureSet& pts = inputs.layers.at(count.layer);
     const std::vector<std::int32_t> owner = assign_points(pts.points, d.polygons);
-    std::vector<double> values;
-    if (!count.sum_field.empty()) {
-      const auto it = pts.numeric.find(count.sum_field);
-      if (it == pts.numeric.end())
-        throw InputError(pts.source + ": [[outputs.counts]] sum_field = \"" + count.sum_field +
-                         "\" is not a numeric field of input '" + count.layer + "'");
-      values = it->second;
-    }
+    const std::vector<double> values =
+        count.sum_field.empty()
+            ? std::vector<double>{}
+            : field_values(pts, count.sum_field, "[[outputs.counts]] sum_field");
     std::vector<std::int64_t> n(d.size(), 0);
     std::vector<double> sum(d.size(), 0.0);
     for (std::size_t k = 0; k < owner.size(); ++k) {
       if (owner[k] < 0) continue;
       ++n[static_cast<std::size_t>(owner[k])];
-      if (!values.empty() && std::isfinite(values[k]))
-        sum[static_cast<std::size_t>(owner[k])] += values[k];
+      if (!values.empty()) sum[static_cast<std::size_t>(owner[k])] += values[k];
     }
     const std::string base = count.layer;
     std::vector<std::string> names{base + "_count", base + "_per_km2"};
@@ -180,8 +182,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
       "coverage-weighted: each cell counts with the fraction of its area inside the district "
       "(exactextract's method); min and max over cells that touch the district; std is the "
       "population standard deviation; median is exactextract's weighted quantile; *_at_least_" +
-      pct + ": area and share of the district with a score of at least " +
-      std::to_string(threshold).substr(0, 4);
+      pct + ": area and share of the district with a score of at least " + threshold_text;
   return t;
 }
 

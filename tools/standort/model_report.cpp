@@ -52,7 +52,12 @@ std::string model_text(const Scenario& scenario) {
     if (n.criterion >= 0) {
       const CriterionSpec& c = scenario.criteria[static_cast<std::size_t>(n.criterion)];
       out << n.name << "  weight " << fixed(n.weight, 3) << ", global " << fixed(n.global_weight, 3)
-          << "  " << c.value.function.describe() << "\n";
+          << "  "
+          << (c.value.moments_from_data
+                  ? value_kind_name(c.value.function.kind()) +
+                        " with the mean and standard deviation of the indicator's cells"
+                  : c.value.function.describe())
+          << "\n";
       return;
     }
     out << (k == 0 ? "goal" : n.name)
@@ -79,7 +84,7 @@ std::string model_text(const Scenario& scenario) {
   return out.str();
 }
 
-nlohmann::json model_json(const Scenario& scenario) {
+nlohmann::json model_json(const Scenario& scenario, const std::vector<ValueFunction>* applied) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const ModelNode& n : scenario.model.nodes) {
     nlohmann::json j = {{"name", n.name},
@@ -92,7 +97,12 @@ nlohmann::json model_json(const Scenario& scenario) {
       j["criterion"] = c.name;
       j["indicator_file"] = c.output + ".tif";
       j["score_file"] = c.name + "_score.tif";
-      j["value_function"] = c.value.function.describe();
+      const auto index = static_cast<std::size_t>(n.criterion);
+      j["value_function"] = applied && index < applied->size() ? (*applied)[index].describe()
+                            : c.value.moments_from_data
+                                ? value_kind_name(c.value.function.kind()) +
+                                      " with the mean and standard deviation of the indicator"
+                                : c.value.function.describe();
     } else {
       j["aggregation"] = n.aggregation.describe();
       j["weighting"] = n.report.method;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace standort::cli {
 
@@ -14,7 +15,10 @@ namespace standort::cli {
 /// the AHP consistency where used, and each criterion's value function; then the constraints.
 std::string model_text(const Scenario& scenario);
 
-/// The same as JSON: {"nodes": [...], "constraints": [...]}; node 0 is the goal.
-nlohmann::json model_json(const Scenario& scenario);
+/// The same as JSON: {"nodes": [...], "constraints": [...]}; node 0 is the goal. `applied`, when
+/// given, holds the value functions as a run applied them (one per criterion: MS memberships
+/// with the indicator's mean and standard deviation filled in).
+nlohmann::json model_json(const Scenario& scenario,
+                          const std::vector<ValueFunction>* applied = nullptr);
 
 }  // namespace standort::cli

@@ -9,7 +9,6 @@
 #include "standort/engine/parallel.hpp"
 #include "standort/engine/rasterize.hpp"
 #include "standort/engine/value_function.hpp"
-#include "standort/engine/zonal.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
 #include "standort/layers/qml.hpp"
@@ -17,11 +16,9 @@
 #include "standort/layers/sha256.hpp"
 #include "standort/layers/vector_writer.hpp"
 
-#include <boost/geometry/algorithms/area.hpp>
-#include <boost/geometry/strategies/strategies.hpp>
-
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <sstream>
@@ -136,8 +133,8 @@ IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& sou
 
 // Per-feature values of a numeric field, or an error naming the first unusable feature.
 // Per-feature values of a numeric field; `key` names the setting, e.g. "[criteria.x] weight_field".
-static std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
-                                        const std::string& key) {
+std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
+                                 const std::string& key) {
   const auto it = fs.numeric.find(field);
   if (it == fs.numeric.end()) {
     std::vector<std::string> names;
@@ -301,13 +298,24 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
   } else {
     extent = layer_of(inputs, scenario.grid.extent_from).extent().buffered(scenario.grid.buffer_m);
   }
-  // Cells held at once: distance (4) + nearest id (4) + score (4) + explanation (4) per
-  // criterion, each inner node of the criteria tree (4), the mask (1) and the district zones (4).
+  // Bytes held per cell at the peak of a run: per criterion the indicator (4), the nearest FID
+  // (4) and, while it is computed, the nearest index (4), the score (4) and the explanation (4);
+  // per inner node of the tree its score (4), and for nodes other than weighted sums a share per
+  // child (4 each); the mask (1); with exclusions the reason, count, excluded and distance
+  // rasters (4 each) and a hit mask (1); per district level the coverage windows (8 per cell
+  // of each district's bounding box, taken as twice the grid); and the overviews of the COGs
+  // being written (8).
   if (bytes_per_cell < 0) {
-    std::int64_t inner = 0;
-    for (const ModelNode& n : scenario.model.nodes) inner += n.criterion < 0;
-    bytes_per_cell = 16 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner + 5 +
-                     (scenario.constraints.empty() ? 0 : 13);  // reason, count, hit, distance
+    std::int64_t inner = 0, parts = 0;
+    for (const ModelNode& n : scenario.model.nodes) {
+      if (n.criterion >= 0) continue;
+      ++inner;
+      if (n.aggregation.method != AggregationMethod::wlc)
+        parts += static_cast<std::int64_t>(n.children.size());
+    }
+    bytes_per_cell = 20 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner +
+                     4 * parts + 1 + (scenario.constraints.empty() ? 0 : 17) +
+                     16 * static_cast<std::int64_t>(scenario.outputs.districts.size()) + 8;
   }
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
@@ -401,6 +409,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       } else if (rule.kind == ConstraintKind::within) {
         DistanceOptions o;
         o.threads = threads;
+        o.nearest_index = false;
         const DistanceField<float> d =
             distance_to_features<float>(grid, layer_of(inputs, rule.layer), o);
         const auto dist = d.distance_m.cells();
@@ -478,18 +487,41 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   layers::remove_stale_temporaries(out_dir);
   // An earlier run's manifest must not describe the files this run is about to replace.
   fs::remove(out_dir / "manifest.json");
-  nlohmann::json outputs = nlohmann::json::array();
-  auto record = [&](const fs::path& p, const std::string& kind) {
-    outputs.push_back(
-        {{"file", p.filename().string()}, {"kind", kind}, {"sha256", layers::sha256_file(p)}});
+  // Every file (with its style) is one job; jobs run in parallel, each compressing on one thread,
+  // and fingerprint what they wrote. The manifest lists the files in job order.
+  struct Written {
+    fs::path path;
+    std::string kind;
+    std::string sha256;
+  };
+  using Job = std::function<void(std::vector<Written>&)>;
+  std::vector<Job> jobs;
+  std::vector<std::size_t> job_bands;  // raster bands a job writes: the big ones start first
+  auto add_job = [&](std::size_t bands, Job job) {
+    jobs.push_back(std::move(job));
+    job_bands.push_back(bands);
+  };
+  auto record = [](std::vector<Written>& w, const fs::path& p, const std::string& kind) {
+    w.push_back({p, kind, layers::sha256_file(p)});
+  };
+  auto score_style = [&](std::vector<Written>& w, const std::string& stem) {
+    if (!scenario.outputs.qml) return;
+    layers::write_text_atomic(
+        out_dir / (stem + ".qml"),
+        layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+    record(w, out_dir / (stem + ".qml"), "style");
   };
   layers::GeoTiffOptions cog;
   cog.nodata = k_nodata;
-  cog.threads = threads;
+  cog.threads = 1;
   cog.metadata["scenario"] = scenario.name;
-  for (const auto& r : results) {
-    const CriterionSpec& c = *r.spec;
-    if (scenario.outputs.cog) {
+  const Model& model = scenario.model;
+  for (const auto& result : results) {
+    if (!scenario.outputs.cog) break;
+    const CriterionResult* rp = &result;
+    add_job(result.spec->kind == CriterionKind::distance ? 2 : 1, [&, rp](std::vector<Written>& w) {
+      const CriterionResult& r = *rp;
+      const CriterionSpec& c = *r.spec;
       const fs::path file = out_dir / (c.output + ".tif");
       layers::GeoTiffOptions o = cog;
       std::vector<layers::BandOut> bands{
@@ -502,7 +534,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                          {{"source", layer_of(inputs, c.layer).source}}});
       }
       layers::write_geotiff(file, grid, bands, o);
-      record(file, "raster");
+      record(w, file, "raster");
       if (scenario.outputs.qml) {
         // Distances: near is bright; densities: dense is bright.
         const bool distance = c.kind == CriterionKind::distance;
@@ -513,32 +545,29 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
             out_dir / (c.output + ".qml"),
             layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, distance, precision),
                                            precision));
-        record(out_dir / (c.output + ".qml"), "style");
+        record(w, out_dir / (c.output + ".qml"), "style");
       }
-    }
-    if (scenario.outputs.cog && results.size() > 1) {
-      const fs::path file = out_dir / (c.name + "_score.tif");
-      layers::write_geotiff(file, grid,
-                            {{r.score.cells(),
-                              c.name + " score (0..1)",
-                              "",
-                              {{"value_function", r.function.describe(r.ind.unit)}}}},
-                            cog);
-      record(file, "raster");
-      if (scenario.outputs.qml) {
-        layers::write_text_atomic(
-            out_dir / (c.name + "_score.qml"),
-            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
-        record(out_dir / (c.name + "_score.qml"), "style");
-      }
-    }
+    });
+    if (results.size() > 1)
+      add_job(1, [&, rp](std::vector<Written>& w) {
+        const CriterionResult& r = *rp;
+        const CriterionSpec& c = *r.spec;
+        const fs::path file = out_dir / (c.name + "_score.tif");
+        layers::write_geotiff(file, grid,
+                              {{r.score.cells(),
+                                c.name + " score (0..1)",
+                                "",
+                                {{"value_function", r.function.describe(r.ind.unit)}}}},
+                              cog);
+        record(w, file, "raster");
+        score_style(w, c.name + "_score");
+      });
   }
-  if (scenario.outputs.cog) {
-    // The overall score and one raster per pillar, each saying how it was aggregated.
-    const Model& model = scenario.model;
-    for (std::size_t k = 0; k < model.nodes.size(); ++k) {
+  // The overall score and one raster per pillar, each saying how it was aggregated.
+  for (std::size_t k = 0; k < model.nodes.size() && scenario.outputs.cog; ++k) {
+    if (model.nodes[k].criterion >= 0) continue;
+    add_job(1, [&, k](std::vector<Written>& w) {
       const ModelNode& n = model.nodes[k];
-      if (n.criterion >= 0) continue;
       const std::string stem = k == 0 ? "suitability" : n.name + "_score";
       const fs::path file = out_dir / (stem + ".tif");
       const std::string description =
@@ -550,15 +579,12 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                               {{"formula", node_formula(model, static_cast<int>(k))},
                                {"weighting", n.report.method}}}},
                             cog);
-      record(file, "raster");
-      if (scenario.outputs.qml) {
-        layers::write_text_atomic(
-            out_dir / (stem + ".qml"),
-            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
-        record(out_dir / (stem + ".qml"), "style");
-      }
-    }
-    if (reason) {
+      record(w, file, "raster");
+      score_style(w, stem);
+    });
+  }
+  if (reason && scenario.outputs.cog)
+    add_job(2, [&](std::vector<Written>& w) {
       const fs::path file = out_dir / "exclusions.tif";
       std::string legend = "0 = not excluded";
       std::vector<std::string> labels;
@@ -578,16 +604,17 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
             {{"legend", legend}}},
            {reason_count->cells(), "number of rules that exclude the cell", "", {}}},
           o);
-      record(file, "raster");
+      record(w, file, "raster");
       if (scenario.outputs.qml) {
         layers::write_text_atomic(
             out_dir / "exclusions.qml",
             layers::raster_paletted_qml(1, layers::category_palette(labels, 1)));
-        record(out_dir / "exclusions.qml", "style");
+        record(w, out_dir / "exclusions.qml", "style");
       }
-    }
-    // Per-cell explanation: each criterion's share of the overall score, one band each.
-    if (!model_scores.contributions.empty()) {
+    });
+  // Per-cell explanation: each criterion's share of the overall score, one band each.
+  if (!model_scores.contributions.empty() && scenario.outputs.cog)
+    add_job(results.size(), [&](std::vector<Written>& w) {
       const fs::path file = out_dir / "explanation.tif";
       std::vector<layers::BandOut> bands;
       for (std::size_t i = 0; i < results.size(); ++i) {
@@ -603,36 +630,57 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                            "the bands sum to suitability.tif"}}});
       }
       layers::write_geotiff(file, grid, bands, cog);
-      record(file, "raster");
-      if (scenario.outputs.qml) {
-        layers::write_text_atomic(
-            out_dir / "explanation.qml",
-            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
-        record(out_dir / "explanation.qml", "style");
-      }
-    }
+      record(w, file, "raster");
+      score_style(w, "explanation");
+    });
+  for (const layers::VectorTable& table : district_tables) {
+    const layers::VectorTable* t = &table;
+    if (scenario.outputs.geojson)
+      add_job(0, [&, t](std::vector<Written>& w) {
+        const fs::path file = out_dir / (t->name + ".geojson");
+        layers::write_geojson_rfc7946(file, *t);
+        record(w, file, "vector");
+        if (scenario.outputs.qml) {
+          layers::write_text_atomic(out_dir / (t->name + ".qml"),
+                                    layers::polygon_outline_qml("name"));
+          record(w, out_dir / (t->name + ".qml"), "style");
+        }
+      });
+    if (scenario.outputs.csv)
+      add_job(0, [&, t](std::vector<Written>& w) {
+        const fs::path file = out_dir / (t->name + ".csv");
+        write_csv(file, *t);
+        record(w, file, "table");
+      });
   }
-  for (const layers::VectorTable& t : district_tables) {
-    if (scenario.outputs.geojson) {
-      const fs::path file = out_dir / (t.name + ".geojson");
-      layers::write_geojson_rfc7946(file, t);
-      record(file, "vector");
-      if (scenario.outputs.qml) {
-        layers::write_text_atomic(out_dir / (t.name + ".qml"), layers::polygon_outline_qml("name"));
-        record(out_dir / (t.name + ".qml"), "style");
-      }
-    }
-    if (scenario.outputs.csv) {
-      const fs::path file = out_dir / (t.name + ".csv");
-      write_csv(file, t);
-      record(file, "table");
-    }
-  }
-  if (!district_tables.empty() && scenario.outputs.gpkg) {
-    const fs::path file = out_dir / "statistics.gpkg";
-    layers::write_gpkg(file, district_tables);
-    record(file, "vector");
-  }
+  if (!district_tables.empty() && scenario.outputs.gpkg)
+    add_job(0, [&](std::vector<Written>& w) {
+      const fs::path file = out_dir / "statistics.gpkg";
+      layers::write_gpkg(file, district_tables);
+      record(w, file, "vector");
+    });
+  // With fewer jobs than threads, each job compresses on several threads.
+  cog.threads = std::max<int>(
+      1, resolve_threads(threads) / static_cast<int>(std::max<std::size_t>(1, jobs.size())));
+  std::vector<std::size_t> order(jobs.size());
+  for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return job_bands[a] > job_bands[b]; });
+  std::vector<std::vector<Written>> written(jobs.size());
+  parallel_for_blocks(
+      static_cast<std::int64_t>(jobs.size()), threads,
+      [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t j = begin; j < end; ++j) {
+          const std::size_t job = order[static_cast<std::size_t>(j)];
+          jobs[job](written[job]);
+        }
+      },
+      1);  // one job at a time: jobs differ much in size
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& files : written)
+    for (const Written& f : files)
+      outputs.push_back(
+          {{"file", f.path.filename().string()}, {"kind", f.kind}, {"sha256", f.sha256}});
   progress.end();
 
   nlohmann::json manifest;
@@ -666,7 +714,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         {"warnings", report.warnings.size()},
         {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
   }
-  manifest["model"] = model_json(scenario);
+  std::vector<ValueFunction> applied;
+  for (const auto& r : results) applied.push_back(r.function);
+  manifest["model"] = model_json(scenario, &applied);
   for (const ModelNode& n : scenario.model.nodes)
     if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
   manifest["warnings"] = warnings;

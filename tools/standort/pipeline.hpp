@@ -71,6 +71,12 @@ IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& sour
 /// a multiple of 512 rows (whole GeoTIFF tiles) where the budget allows, of 16 otherwise.
 std::int64_t band_rows(const Grid& grid, std::int64_t bytes_per_cell, std::int64_t budget_bytes);
 
+/// Per-feature values of a numeric field; `key` names the setting in messages, e.g.
+/// "[criteria.x] weight_field". InputError (with a "did you mean") when the field is missing,
+/// naming the first feature whose value is empty or not a number otherwise.
+std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
+                                 const std::string& key);
+
 /// The built-in scenario file (data/bochum-strategie.toml); InputError when its demo data is
 /// missing.
 std::filesystem::path default_scenario();

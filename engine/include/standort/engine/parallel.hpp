@@ -22,14 +22,16 @@ inline int resolve_threads(int requested) {
   return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, max_threads);
 }
 
-/// Calls body(begin, end) on disjoint blocks of [0, count) from up to `threads` threads.
-/// The first exception thrown by any block is rethrown after all threads joined.
+/// Calls body(begin, end) on disjoint blocks of [0, count) (at most `max_block` long) from up to
+/// `threads` threads. The first exception thrown by any block is rethrown after all threads
+/// joined.
 template <class Body>
-void parallel_for_blocks(std::int64_t count, int threads, Body&& body) {
+void parallel_for_blocks(std::int64_t count, int threads, Body&& body,
+                         std::int64_t max_block = 64) {
   threads = resolve_threads(threads);
   if (count <= 0) return;
   const std::int64_t block = std::max<std::int64_t>(
-      1, std::min<std::int64_t>(64, count / (std::int64_t{threads} * 4) + 1));
+      1, std::min<std::int64_t>(max_block, count / (std::int64_t{threads} * 4) + 1));
   if (threads == 1 || count <= block) {
     body(std::int64_t{0}, count);
     return;

@@ -29,6 +29,7 @@ struct InputSpec {
   std::string where;       ///< attribute filter (OGR SQL WHERE clause)
   bool repair = false;     ///< repair invalid polygons with GEOS make-valid
   int line = 0;            ///< line of the [inputs.NAME] table in the scenario
+  std::string origin;      ///< for inputs a scenario derives, e.g. "[constraints.x]": who asked
 };
 
 struct GridSpec {
@@ -64,8 +65,7 @@ struct ValueSpec {
 struct CriterionSpec {
   std::string name;  ///< key under [criteria]
   CriterionKind kind = CriterionKind::distance;
-  std::string layer;    ///< input the indicator is computed from
-  double weight = 1.0;  ///< as given; the normalised weight is in the model's leaf node
+  std::string layer;  ///< input the indicator is computed from
   ValueSpec value;
   DensitySpec density;          ///< for kind = density
   bool signed_inside = false;   ///< distance to polygons: negative inside
