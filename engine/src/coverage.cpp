@@ -363,9 +363,13 @@ CoverageWindow coverage_fractions(const Grid& grid, const MultiPolygon& polygon,
   return window;
 }
 
-WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
-                             const Raster<float>& values, std::optional<double> threshold,
-                             const std::string& where) {
+namespace {
+
+/// weighted_stats for one window; with `mean_only` the cells are summed but not collected, so
+/// neither the spread nor the median (which needs sorting) is computed.
+WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
+                           const Raster<float>& values, std::optional<double> threshold,
+                           const std::string& where, bool mean_only) {
   if (!(values.grid() == grid)) {
     throw InputError(where + ": the value raster's grid (" + describe(values.grid()) +
                      ") is not the grid the coverage was computed on (" + describe(grid) +
@@ -389,7 +393,8 @@ WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
   const double cell_area = grid.cell_size() * grid.cell_size();
   double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0, sum_above = 0.0;
   std::vector<CellValue> covered;
-  covered.reserve(coverage.fractions.size());
+  std::int64_t cells = 0;
+  if (!mean_only) covered.reserve(coverage.fractions.size());
   for (std::int64_t r = 0; r < coverage.rows; ++r) {
     const auto row = values.row(coverage.row0 + r);
     for (std::int64_t c = 0; c < coverage.cols; ++c) {
@@ -398,14 +403,14 @@ WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
       const float value = row[static_cast<std::size_t>(coverage.col0 + c)];
       if (!(f > 0.0) || values.is_nodata(value)) continue;
       const double x = value;
-      if (covered.empty()) {
+      if (cells++ == 0) {
         out.min = x;
         out.max = x;
       } else {
         out.min = std::min(out.min, x);
         out.max = std::max(out.max, x);
       }
-      covered.push_back({sortable_key(value), value, f});
+      if (!mean_only) covered.push_back({sortable_key(value), value, f});
       sum_c += f;
       sum_cx += f * x;
       if (threshold && x >= *threshold) sum_above += f;
@@ -413,10 +418,12 @@ WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
   }
   out.covered_area_m2 = sum_all * cell_area;
   out.data_area_m2 = sum_c * cell_area;
-  out.cells = static_cast<std::int64_t>(covered.size());
+  out.cells = cells;
   if (threshold) out.area_at_or_above_ha = sum_above * cell_area / 1e4;
-  if (covered.empty()) return out;
+  if (cells == 0) return out;
   out.mean = sum_cx / sum_c;
+  if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
+  if (mean_only) return out;
   double sum_sq = 0.0;
   for (const CellValue& item : covered) {
     const double d = item.value - out.mean;
@@ -424,8 +431,15 @@ WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
   }
   out.stddev = std::sqrt(sum_sq / sum_c);
   out.median = quantile_of_sorted(radix_sort_and_merge(std::move(covered)), 0.5);
-  if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
   return out;
+}
+
+}  // namespace
+
+WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
+                             const Raster<float>& values, std::optional<double> threshold,
+                             const std::string& where) {
+  return window_stats(grid, coverage, values, threshold, where, false);
 }
 
 std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
@@ -470,35 +484,9 @@ std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& win
                       [&](std::int64_t begin, std::int64_t end) {
                         for (std::int64_t i = begin; i < end; ++i) {
                           const auto k = static_cast<std::size_t>(i);
-                          if (!mean_only) {
-                            out[k] = weighted_stats(values.grid(), windows[k], values, threshold,
-                                                    where + ", polygon " + std::to_string(i));
-                            continue;
-                          }
-                          // Areas, count and mean only: one pass, no sorting. The same sums in the
-                          // same order as weighted_stats, so the mean is the same bits.
-                          const CoverageWindow& w = windows[k];
-                          const double cell_area =
-                              values.grid().cell_size() * values.grid().cell_size();
-                          double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0;
-                          std::int64_t cells = 0;
-                          for (std::int64_t r = 0; r < w.rows; ++r) {
-                            const auto row = values.row(w.row0 + r);
-                            for (std::int64_t c = 0; c < w.cols; ++c) {
-                              const double f = w.at(c, r);
-                              sum_all += f;
-                              const float value = row[static_cast<std::size_t>(w.col0 + c)];
-                              if (!(f > 0.0) || values.is_nodata(value)) continue;
-                              ++cells;
-                              sum_c += f;
-                              sum_cx += f * static_cast<double>(value);
-                            }
-                          }
-                          WeightedStats& st = out[k];
-                          st.covered_area_m2 = sum_all * cell_area;
-                          st.data_area_m2 = sum_c * cell_area;
-                          st.cells = cells;
-                          if (cells > 0) st.mean = sum_cx / sum_c;
+                          out[k] =
+                              window_stats(values.grid(), windows[k], values, threshold,
+                                           where + ", polygon " + std::to_string(i), mean_only);
                         }
                       });
   return out;

@@ -49,6 +49,39 @@ std::string number(double v, int precision) {
 constexpr int viridis[5][3] = {
     {68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
 
+/// Opens a raster style: the document, the pipe and the renderer element (its attributes given
+/// as `renderer`), its transparency and min/max settings.
+void open_raster_style(std::ostringstream& s, const std::string& renderer) {
+  s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
+       "hasScaleBasedVisibilityFlag=\"0\">\n"
+    << "  <pipe>\n"
+    << "    <rasterrenderer " << renderer << ">\n"
+    << "      <rasterTransparency/>\n"
+    << "      <minMaxOrigin>\n"
+    << "        <limits>None</limits>\n"
+    << "        <extent>WholeRaster</extent>\n"
+    << "        <statAccuracy>Estimated</statAccuracy>\n"
+    << "        <cumulativeCutLower>0.02</cumulativeCutLower>\n"
+    << "        <cumulativeCutUpper>0.98</cumulativeCutUpper>\n"
+    << "        <stdDevFactor>2</stdDevFactor>\n"
+    << "      </minMaxOrigin>\n";
+}
+
+/// Closes what open_raster_style opened, with neutral colour adjustments and `resampler`.
+void close_raster_style(std::ostringstream& s, const std::string& resampler) {
+  s << "    </rasterrenderer>\n"
+    << "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
+    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" "
+       "colorizeGreen=\"128\" colorizeBlue=\"128\""
+    << " colorizeStrength=\"100\" grayscaleMode=\"0\" invertColors=\"0\"/>\n"
+    << "    " << resampler << "\n"
+    << "    <resamplingStage>resamplingFilter</resamplingStage>\n"
+    << "  </pipe>\n"
+    << "  <blendMode>0</blendMode>\n"
+    << "</qgis>\n";
+}
+
 }  // namespace
 
 std::vector<RampStop> ramp_stops(double min, double max, bool reverse, int precision) {
@@ -66,24 +99,11 @@ std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops,
   const double min = stops.front().value;
   const double max = stops.back().value;
   std::ostringstream s;
-  s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
-       "hasScaleBasedVisibilityFlag=\"0\">\n"
-    << "  <pipe>\n"
-    << "    <rasterrenderer type=\"singlebandpseudocolor\" band=\"" << band
-    << "\" opacity=\"1\" alphaBand=\"-1\""
-    << " classificationMin=\"" << number(min, precision) << "\" classificationMax=\""
-    << number(max, precision) << "\" nodataColor=\"\">\n"
-    << "      <rasterTransparency/>\n"
-    << "      <minMaxOrigin>\n"
-    << "        <limits>None</limits>\n"
-    << "        <extent>WholeRaster</extent>\n"
-    << "        <statAccuracy>Estimated</statAccuracy>\n"
-    << "        <cumulativeCutLower>0.02</cumulativeCutLower>\n"
-    << "        <cumulativeCutUpper>0.98</cumulativeCutUpper>\n"
-    << "        <stdDevFactor>2</stdDevFactor>\n"
-    << "      </minMaxOrigin>\n"
-    << "      <rastershader>\n"
+  open_raster_style(s, "type=\"singlebandpseudocolor\" band=\"" + std::to_string(band) +
+                           "\" opacity=\"1\" alphaBand=\"-1\" classificationMin=\"" +
+                           number(min, precision) + "\" classificationMax=\"" +
+                           number(max, precision) + "\" nodataColor=\"\"");
+  s << "      <rastershader>\n"
     << "        <colorrampshader colorRampType=\"INTERPOLATED\" classificationMode=\"1\" clip=\"0\""
     << " minimumValue=\"" << number(min, precision) << "\" maximumValue=\""
     << number(max, precision) << "\" labelPrecision=\"" << precision << "\">\n"
@@ -108,52 +128,21 @@ std::string raster_pseudocolor_qml(int band, const std::vector<RampStop>& stops,
     s << "          <item alpha=\"255\" value=\"" << number(stop.value, precision) << "\" label=\""
       << xml_escape(stop.label) << "\" color=\"" << hex_color(stop.r, stop.g, stop.b) << "\"/>\n";
   s << "        </colorrampshader>\n"
-    << "      </rastershader>\n"
-    << "    </rasterrenderer>\n"
-    << "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
-    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" "
-       "colorizeGreen=\"128\" colorizeBlue=\"128\""
-    << " colorizeStrength=\"100\" grayscaleMode=\"0\" invertColors=\"0\"/>\n"
-    << "    <rasterresampler maxOversampling=\"2\"/>\n"
-    << "    <resamplingStage>resamplingFilter</resamplingStage>\n"
-    << "  </pipe>\n"
-    << "  <blendMode>0</blendMode>\n"
-    << "</qgis>\n";
+    << "      </rastershader>\n";
+  close_raster_style(s, "<rasterresampler maxOversampling=\"2\"/>");
   return s.str();
 }
 
 std::string raster_paletted_qml(int band, const std::vector<PaletteEntry>& entries) {
   std::ostringstream s;
-  s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-    << "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
-       "hasScaleBasedVisibilityFlag=\"0\">\n"
-    << "  <pipe>\n"
-    << "    <rasterrenderer type=\"paletted\" band=\"" << band
-    << "\" opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\">\n"
-    << "      <rasterTransparency/>\n"
-    << "      <minMaxOrigin>\n"
-    << "        <limits>None</limits>\n"
-    << "        <extent>WholeRaster</extent>\n"
-    << "        <statAccuracy>Estimated</statAccuracy>\n"
-    << "        <cumulativeCutLower>0.02</cumulativeCutLower>\n"
-    << "        <cumulativeCutUpper>0.98</cumulativeCutUpper>\n"
-    << "        <stdDevFactor>2</stdDevFactor>\n"
-    << "      </minMaxOrigin>\n"
-    << "      <colorPalette>\n";
+  open_raster_style(s, "type=\"paletted\" band=\"" + std::to_string(band) +
+                           "\" opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\"");
+  s << "      <colorPalette>\n";
   for (const auto& e : entries)
     s << "        <paletteEntry value=\"" << e.value << "\" alpha=\"" << e.alpha << "\" label=\""
       << xml_escape(e.label) << "\" color=\"" << hex_color(e.r, e.g, e.b) << "\"/>\n";
-  s << "      </colorPalette>\n"
-    << "    </rasterrenderer>\n"
-    << "    <brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>\n"
-    << "    <huesaturation saturation=\"0\" colorizeOn=\"0\" colorizeRed=\"255\" "
-       "colorizeGreen=\"128\" colorizeBlue=\"128\""
-    << " colorizeStrength=\"100\" grayscaleMode=\"0\" invertColors=\"0\"/>\n"
-    << "    <rasterresampler/>\n"
-    << "    <resamplingStage>resamplingFilter</resamplingStage>\n"
-    << "  </pipe>\n"
-    << "  <blendMode>0</blendMode>\n"
-    << "</qgis>\n";
+  s << "      </colorPalette>\n";
+  close_raster_style(s, "<rasterresampler/>");
   return s.str();
 }
 

@@ -1,3 +1,4 @@
+#include "scenario_text.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/engine/model.hpp"
 #include "standort/engine/scenario.hpp"
@@ -11,6 +12,8 @@
 using namespace standort;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
+using standort::test::error_of;
+using standort::test::replace;
 
 namespace {
 
@@ -66,21 +69,6 @@ pillar = "wir"
 layer = "points"
 value = { function = "linear", points = [[0, 1.0], [500, 0.0]] }
 )";
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  return text.replace(pos, from.size(), to);
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    parse_scenario(text, "s.toml", "/base");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 const ModelNode& node(const Model& m, const std::string& name) {
   for (const ModelNode& n : m.nodes)

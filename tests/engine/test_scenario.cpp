@@ -1,3 +1,4 @@
+#include "scenario_text.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/engine/scenario.hpp"
 
@@ -8,6 +9,8 @@
 using namespace standort;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
+using standort::test::error_of;
+using standort::test::replace;
 
 namespace {
 
@@ -37,21 +40,6 @@ value = { function = "linear", points = [[500, 1.0], [5000, 0.0]] }
 districts = "districts"
 formats = ["cog", "geojson"]
 )";
-
-std::string error_of(const std::string& text) {
-  try {
-    parse_scenario(text, "s.toml", "/base");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  return text.replace(pos, from.size(), to);
-}
 
 }  // namespace
 

@@ -109,8 +109,8 @@ std::vector<CoverageWindow> coverage_windows(const Grid& grid,
                                              const std::string& where);
 
 /// weighted_stats of `values` for each precomputed window, in parallel: several rasters can be
-/// summarised per district without computing the coverage again. With `mean_only`, only the
-/// areas, the cell count and the mean are computed (the rest stays NaN), without sorting.
+/// summarised per district without computing the coverage again. With `mean_only`, the spread
+/// and the median (which needs sorting) are left NaN.
 /// Bit-identical for any thread count.
 std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& windows,
                                           const Raster<float>& values,
