@@ -239,13 +239,19 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     throw InputError("working CRS '" + target_crs +
                      "' is not a CRS PROJ knows; set [grid] crs = \"EPSG:25832\"");
   target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  OGRSpatialReference wgs84;
-  wgs84.SetWellKnownGeogCS("WGS84");
-  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  // Longitude/latitude for the area-of-use check: the source CRS's own geographic CRS, so no
+  // datum transformation has to be looked up (its metre-level shift from WGS84 is irrelevant to
+  // a check with a margin of degrees).
+  OGRSpatialReference lonlat;
+  if (std::unique_ptr<OGRSpatialReference> geog{source.CloneGeogCS()})
+    lonlat = *geog;
+  else
+    lonlat.SetWellKnownGeogCS("WGS84");
+  lonlat.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   // Data already in the working CRS is taken as it is: no identity transformation to build.
   const bool same_crs = source.IsSame(&target) != 0;
   TransformPtr to_target(same_crs ? nullptr : OGRCreateCoordinateTransformation(&source, &target));
-  TransformPtr to_lonlat(OGRCreateCoordinateTransformation(&source, &wgs84));
+  TransformPtr to_lonlat(OGRCreateCoordinateTransformation(&source, &lonlat));
   if ((!same_crs && !to_target) || !to_lonlat)
     throw InputError(where + ": no transformation from " + result.report.source_crs + " to " +
                      target_crs + (trap.last_error().empty() ? "" : ": " + trap.last_error()));
