@@ -1,5 +1,7 @@
 #include "standort/layers/gdal_env.hpp"
 
+#include "gdal_handles.hpp"
+
 #include "standort/engine/error.hpp"
 
 #include <cpl_conv.h>
@@ -11,6 +13,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -64,10 +67,25 @@ LibraryVersions library_versions() {
   return v;
 }
 
+bool parse_crs(const std::string& crs, OGRSpatialReference& out) {
+  static std::mutex mutex;
+  // Never destroyed: the parsed references must not outlive PROJ's own teardown at exit.
+  static auto* cache = new std::map<std::string, std::unique_ptr<OGRSpatialReference>>();
+  std::lock_guard lock(mutex);
+  auto it = cache->find(crs);
+  if (it == cache->end()) {
+    auto srs = std::make_unique<OGRSpatialReference>();
+    if (srs->SetFromUserInput(crs.c_str()) != OGRERR_NONE) return false;
+    it = cache->emplace(crs, std::move(srs)).first;
+  }
+  out = *it->second;
+  return true;
+}
+
 void require_projected_metric_crs(const std::string& crs, const std::string& what) {
   OGRSpatialReference srs;
   GdalErrorTrap trap;
-  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
+  if (!parse_crs(crs, srs))
     throw InputError(what + ": '" + crs +
                      "' is not a CRS that PROJ knows; use e.g. \"EPSG:25832\"");
   if (!srs.IsProjected())
@@ -84,7 +102,7 @@ void require_true_scale(const std::string& crs, double centre_x, double centre_y
                         const std::string& what) {
   OGRSpatialReference srs;
   GdalErrorTrap trap;
-  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE) return;  // reported elsewhere
+  if (!parse_crs(crs, srs)) return;  // reported elsewhere
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   // The projection as a PROJ string: no database lookup and no search for transformations, so
   // the check costs about 3 ms instead of about 10.

@@ -16,7 +16,7 @@ namespace {
 
 OGRSpatialReference srs_of(const std::string& crs, const std::string& what) {
   OGRSpatialReference srs;
-  if (srs.SetFromUserInput(crs.c_str()) != OGRERR_NONE)
+  if (!parse_crs(crs, srs))
     throw InputError(what + " '" + crs + "' is not a CRS PROJ knows; use e.g. EPSG:4326");
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   return srs;

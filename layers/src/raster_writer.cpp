@@ -67,8 +67,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   grid.geotransform(gt);
   mem->SetGeoTransform(gt);
   OGRSpatialReference srs;
-  if (srs.SetFromUserInput(grid.crs().c_str()) != OGRERR_NONE)
-    fail("unknown CRS '" + grid.crs() + "'");
+  if (!parse_crs(grid.crs(), srs)) fail("unknown CRS '" + grid.crs() + "'");
   mem->SetSpatialRef(&srs);
   for (const auto& [key, value] : options.metadata)
     mem->SetMetadataItem(key.c_str(), value.c_str());
@@ -117,7 +116,7 @@ void describe(GDALDataset& ds, const Grid& grid, const std::vector<BandInfo>& ba
   grid.geotransform(gt);
   ds.SetGeoTransform(gt);
   OGRSpatialReference srs;
-  if (srs.SetFromUserInput(grid.crs().c_str()) == OGRERR_NONE) ds.SetSpatialRef(&srs);
+  if (parse_crs(grid.crs(), srs)) ds.SetSpatialRef(&srs);
   for (const auto& [key, value] : options.metadata) ds.SetMetadataItem(key.c_str(), value.c_str());
   for (std::size_t i = 0; i < bands.size(); ++i) {
     GDALRasterBand* b = ds.GetRasterBand(static_cast<int>(i) + 1);

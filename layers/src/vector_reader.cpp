@@ -235,7 +235,7 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   }
   result.report.source_crs = srs_label(source);
   OGRSpatialReference target;
-  if (target.SetFromUserInput(target_crs.c_str()) != OGRERR_NONE)
+  if (!parse_crs(target_crs, target))
     throw InputError("working CRS '" + target_crs +
                      "' is not a CRS PROJ knows; set [grid] crs = \"EPSG:25832\"");
   target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);

@@ -43,7 +43,7 @@ void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_optio
                              (trap.last_error().empty() ? "" : ": " + trap.last_error()));
   };
   OGRSpatialReference srs;
-  if (srs.SetFromUserInput(t.crs.c_str()) != OGRERR_NONE) fail("unknown CRS '" + t.crs + "'");
+  if (!parse_crs(t.crs, srs)) fail("unknown CRS '" + t.crs + "'");
   srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   OGRLayer* layer = ds.CreateLayer(t.name.c_str(), &srs,
                                    t.kind == GeometryKind::point ? wkbPoint : wkbMultiPolygon,

@@ -6,6 +6,7 @@
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -49,8 +50,15 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   try {
-    for (auto& [sub, action] : actions)
-      if (sub->parsed()) return action();
+    for (auto& [sub, action] : actions) {
+      if (!sub->parsed()) continue;
+      const int code = action();
+      // Every output is written and closed by now; leave without tearing down GDAL's driver
+      // registry and caches, which takes a few milliseconds and changes nothing.
+      std::cout.flush();
+      std::cerr.flush();
+      std::_Exit(code);
+    }
     return 2;
   } catch (const InputError& e) {
     cli::close_progress_line();
