@@ -26,6 +26,11 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   };
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX) fail("grid is too large for GeoTIFF");
 
+  const bool categorical = !bands.empty() && !bands.front().codes.empty();
+  for (const BandOut& band : bands)
+    if (band.codes.empty() == categorical)
+      fail("bands of one file must all be Float32 or all categorical codes");
+  if (categorical && !options.cog) fail("categorical bands are written as COGs only");
   if (!options.cog) {
     std::vector<BandInfo> info;
     std::vector<std::span<const float>> cells;
@@ -46,19 +51,22 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   const int cols = static_cast<int>(grid.cols());
   const int rows = static_cast<int>(grid.rows());
   // The MEM dataset borrows the engine's cells (DATAPOINTER): no copy of the raster.
-  DatasetPtr mem(mem_driver->Create("", cols, rows, 0, GDT_Float32, nullptr));
+  const GDALDataType type = categorical ? GDT_Byte : GDT_Float32;
+  DatasetPtr mem(mem_driver->Create("", cols, rows, 0, type, nullptr));
   if (!mem) fail("cannot create the in-memory dataset");
   for (const BandOut& band : bands) {
-    if (band.cells.size() != static_cast<std::size_t>(grid.cell_count()))
+    const std::size_t size = categorical ? band.codes.size() : band.cells.size();
+    if (size != static_cast<std::size_t>(grid.cell_count()))
       fail("band size does not match the grid");
     char pointer[64];
     std::snprintf(pointer, sizeof pointer, "DATAPOINTER=%p",
-                  static_cast<const void*>(band.cells.data()));
+                  categorical ? static_cast<const void*>(band.codes.data())
+                              : static_cast<const void*>(band.cells.data()));
     CPLStringList band_options;
     band_options.AddString(pointer);
-    if (mem->AddBand(GDT_Float32, band_options.List()) != CE_None) fail("cannot attach a band");
+    if (mem->AddBand(type, band_options.List()) != CE_None) fail("cannot attach a band");
     GDALRasterBand* b = mem->GetRasterBand(mem->GetRasterCount());
-    b->SetNoDataValue(options.nodata);
+    b->SetNoDataValue(categorical ? static_cast<double>(options.code_nodata) : options.nodata);
     b->SetDescription(band.description.c_str());
     b->SetUnitType(band.unit.c_str());
     for (const auto& [key, value] : band.metadata) b->SetMetadataItem(key.c_str(), value.c_str());

@@ -224,3 +224,30 @@ TEST_CASE("raster QML carries the colour ramp", "[qml]") {
   CHECK_THAT(qml, Contains("value=\"5000\" label=\"5000\" color=\"#440154\""));
   CHECK_THAT(layers::polygon_outline_qml("name"), Contains("fieldName=\"name\""));
 }
+
+TEST_CASE("categorical codes are written as Byte bands; mixing types is refused", "[cog]") {
+  standort::test::TempDir dir;
+  const Grid g(370000.0, 5712000.0, 10.0, 600, 300, "EPSG:25832");
+  std::vector<std::uint8_t> codes(static_cast<std::size_t>(g.cell_count()));
+  for (std::size_t i = 0; i < codes.size(); ++i) codes[i] = static_cast<std::uint8_t>(i % 7);
+  codes[3] = 255;  // nodata
+  layers::GeoTiffOptions o;
+  layers::write_geotiff(dir / "c.tif", g, {{{}, "reason", "", {{"legend", "1 = a"}}, codes}}, o);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "c.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  GDALRasterBand* b = ds->GetRasterBand(1);
+  CHECK(b->GetRasterDataType() == GDT_Byte);
+  int has_nodata = 0;
+  CHECK_THAT(b->GetNoDataValue(&has_nodata), WithinAbs(255.0, 1e-12));
+  CHECK(has_nodata);
+  std::vector<std::uint8_t> back(codes.size());
+  REQUIRE(b->RasterIO(GF_Read, 0, 0, 600, 300, back.data(), 600, 300, GDT_Byte, 0, 0) == CE_None);
+  CHECK(back == codes);  // integer codes: exact
+  const std::vector<float> cells(codes.size(), 1.0f);
+  CHECK_THROWS_WITH(
+      layers::write_geotiff(dir / "m.tif", g, {{cells, "a", "", {}}, {{}, "b", "", {}, codes}}, o),
+      Contains("all be Float32 or all categorical"));
+  CHECK_FALSE(std::filesystem::exists(dir / "m.tif"));
+}

@@ -662,6 +662,12 @@ districts = "districts"
   REQUIRE(ex);
   REQUIRE(su);
   REQUIRE(jd);
+  // Categorical bands: Byte codes with 255 as nodata.
+  CHECK(ex->GetRasterBand(1)->GetRasterDataType() == GDT_Byte);
+  int has_code_nodata = 0;
+  CHECK_THAT(ex->GetRasterBand(1)->GetNoDataValue(&has_code_nodata), WithinAbs(255.0, 1e-12));
+  CHECK(has_code_nodata);
+  CHECK(std::string(ex->GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE")) == "COG");
   CHECK_THAT(std::string(ex->GetRasterBand(1)->GetMetadataItem("legend")),
              Contains("1 = Querenburg (test) [constraints.querenburg]"));
   const std::vector<float> code = read_band(*ex, 1), count = read_band(*ex, 2),
@@ -669,8 +675,8 @@ districts = "districts"
   std::array<std::size_t, 4> per_code{};
   std::size_t wrong = 0;  // cells breaking one of the rules below
   for (std::size_t i = 0; i < code.size(); ++i) {
-    if (suit[i] == -9999.0f) {  // outside the mask: no reason either (nodata sentinel)
-      wrong += code[i] != -9999.0f;
+    if (suit[i] == -9999.0f) {     // outside the mask: no reason either (nodata sentinel)
+      wrong += code[i] != 255.0f;  // the Byte band's nodata
       continue;
     }
     const int c = static_cast<int>(code[i]);

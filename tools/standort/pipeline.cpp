@@ -396,11 +396,13 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
 
   // Exclusions: the first rule that hits a cell is its reason (1-based, in scenario order), and
   // the count says how many rules hit it. An excluded cell is unsuitable: its score becomes 0.
-  std::optional<Raster<float>> reason, reason_count;
+  // Byte bands: codes 1..250 (the scenario allows at most 250 rules), 0 = not excluded.
+  constexpr std::uint8_t k_code_nodata = 255;
+  std::optional<Raster<std::uint8_t>> reason, reason_count;
   if (!scenario.constraints.empty()) {
     progress.begin("exclusions");
-    reason.emplace(grid, 0.0f, k_nodata);
-    reason_count.emplace(grid, 0.0f, k_nodata);
+    reason.emplace(grid, std::uint8_t{0}, k_code_nodata);
+    reason_count.emplace(grid, std::uint8_t{0}, k_code_nodata);
     for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
       const ConstraintSpec& rule = scenario.constraints[k];
       Raster<std::uint8_t> hit(grid, 0);
@@ -432,8 +434,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       const auto h = hit.cells();
       for (std::size_t i = 0; i < h.size(); ++i) {
         if (!h[i]) continue;
-        if (code[i] == 0.0f) code[i] = static_cast<float>(k + 1);
-        count[i] += 1.0f;
+        if (code[i] == 0) code[i] = static_cast<std::uint8_t>(k + 1);
+        if (count[i] < 250) ++count[i];
       }
     }
     // Outside the mask there is no score to exclude: reasons are nodata there too.
@@ -442,8 +444,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     auto score = suitability.cells();
     for (std::size_t i = 0; i < code.size(); ++i) {
       if (score[i] == k_nodata) {
-        code[i] = count[i] = k_nodata;
-      } else if (code[i] > 0.0f) {
+        code[i] = count[i] = k_code_nodata;
+      } else if (code[i] > 0) {
         score[i] = 0.0f;
         for (auto& c : model_scores.contributions) c.cells()[i] = 0.0f;
       }
@@ -472,7 +474,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       const auto code = reason->cells();
       auto e = excluded->cells();
       for (std::size_t i = 0; i < e.size(); ++i)
-        e[i] = code[i] == k_nodata ? k_nodata : (code[i] > 0.0f ? 1.0f : 0.0f);
+        e[i] = code[i] == k_code_nodata ? k_nodata : (code[i] > 0 ? 1.0f : 0.0f);
     }
     for (const std::string& level : scenario.outputs.districts)
       district_tables.push_back(
@@ -598,11 +600,12 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       o.overview_resampling = "NEAREST";  // codes must not be averaged
       layers::write_geotiff(
           file, grid,
-          {{reason->cells(),
+          {{{},
             "exclusion reason (first rule that excludes the cell)",
             "",
-            {{"legend", legend}}},
-           {reason_count->cells(), "number of rules that exclude the cell", "", {}}},
+            {{"legend", legend}},
+            reason->cells()},
+           {{}, "number of rules that exclude the cell", "", {}, reason_count->cells()}},
           o);
       record(w, file, "raster");
       if (scenario.outputs.qml) {

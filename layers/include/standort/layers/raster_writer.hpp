@@ -6,6 +6,7 @@
 
 #include "standort/engine/grid.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <span>
@@ -19,11 +20,15 @@ struct BandOut {
   std::string description;
   std::string unit;
   std::map<std::string, std::string> metadata;
+  /// Instead of `cells`: categorical codes, written as a Byte band (COG only). All bands of one
+  /// file are either Float32 or Byte.
+  std::span<const std::uint8_t> codes = {};
 };
 
 struct GeoTiffOptions {
   bool cog = true;  ///< false: plain striped GeoTIFF, uncompressed, no overviews
   float nodata = -9999.0f;
+  std::uint8_t code_nodata = 255;               ///< nodata of Byte (categorical) bands
   std::string overview_resampling = "AVERAGE";  ///< NEAREST for categorical bands
   int threads = 0;
   /// COG compression: "ZSTD" (default; 2.5x faster to write than DEFLATE at the same size with
