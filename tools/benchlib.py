@@ -94,7 +94,10 @@ def timed(cmd, env=None, timeout=None):
                 timed_out = True
                 _kill_below(proc)
             except BaseException:
-                os.killpg(proc.pid, signal.SIGKILL)
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass  # the command ended just as we were interrupted
                 proc.wait()
                 raise
             elapsed = time.perf_counter() - start

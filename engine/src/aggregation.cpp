@@ -250,6 +250,38 @@ void throw_out_of_range(const AggregationSpec& spec, std::size_t child, double s
   throw InputError(s.str());
 }
 
+/// Each child's additive share of the aggregated score for the scores in s.x (none NaN, all in
+/// [0, 1]), written to `share`; only for methods with has_additive_contributions().
+void additive_shares(const Prepared& p, Scratch& s, std::span<double> share) {
+  std::fill(share.begin(), share.end(), 0.0);
+  switch (p.method) {
+    case AggregationMethod::wlc:
+      for (std::size_t i = 0; i < p.n; ++i) share[i] = p.weights[i] * s.x[i];
+      break;
+    case AggregationMethod::owa: {
+      sort_decreasing(s, p.n);
+      WowaState state;
+      for (std::size_t k = 0; k < p.n; ++k)
+        share[s.index[k]] = owa_position_weight(p, s, k, state) * s.x[s.index[k]];
+      break;
+    }
+    case AggregationMethod::fuzzy_and:
+    case AggregationMethod::fuzzy_or: {
+      // The deciding child (the first at the minimum / maximum) takes the whole score.
+      std::size_t best = 0;
+      for (std::size_t i = 1; i < p.n; ++i) {
+        const bool better =
+            p.method == AggregationMethod::fuzzy_and ? s.x[i] < s.x[best] : s.x[i] > s.x[best];
+        if (better) best = i;
+      }
+      share[best] = s.x[best];
+      break;
+    }
+    default:
+      break;
+  }
+}
+
 }  // namespace
 
 AggregationMethod parse_aggregation_method(const std::string& name, const std::string& where) {
@@ -480,37 +512,9 @@ std::vector<double> contributions(const AggregationSpec& spec, std::span<const d
     if (!(scores[i] >= 0.0 && scores[i] <= 1.0)) throw_out_of_range(spec, i, scores[i], "");
     s.x[i] = scores[i];
   }
-  switch (p.method) {
-    case AggregationMethod::wlc:
-      for (std::size_t i = 0; i < p.n; ++i) share[i] = p.weights[i] * s.x[i];
-      break;
-    case AggregationMethod::owa: {
-      sort_decreasing(s, p.n);
-      WowaState state;
-      for (std::size_t k = 0; k < p.n; ++k)
-        share[s.index[k]] = owa_position_weight(p, s, k, state) * s.x[s.index[k]];
-      break;
-    }
-    case AggregationMethod::fuzzy_and:
-    case AggregationMethod::fuzzy_or: {
-      std::size_t best = 0;
-      for (std::size_t i = 1; i < p.n; ++i) {
-        const bool better =
-            p.method == AggregationMethod::fuzzy_and ? s.x[i] < s.x[best] : s.x[i] > s.x[best];
-        if (better) best = i;
-      }
-      share[best] = s.x[best];
-      break;
-    }
-    default:
-      break;
-  }
+  additive_shares(p, s, share);
   return share;
 }
-
-}  // namespace standort
-
-namespace standort {
 
 std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
                                                 const std::vector<const Raster<float>*>& children,
@@ -545,29 +549,7 @@ std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
           for (std::size_t i = 0; i < n; ++i) out[i].cells()[cell] = nodata;
           continue;
         }
-        std::fill(share.begin(), share.end(), 0.0);
-        switch (p.method) {
-          case AggregationMethod::wlc:
-            for (std::size_t i = 0; i < n; ++i) share[i] = p.weights[i] * s.x[i];
-            break;
-          case AggregationMethod::owa: {
-            sort_decreasing(s, n);
-            WowaState state;
-            for (std::size_t k = 0; k < n; ++k)
-              share[s.index[k]] = owa_position_weight(p, s, k, state) * s.x[s.index[k]];
-            break;
-          }
-          default: {  // fuzzy AND / OR: the deciding child takes the whole score
-            std::size_t best = 0;
-            for (std::size_t i = 1; i < n; ++i) {
-              const bool better = p.method == AggregationMethod::fuzzy_and ? s.x[i] < s.x[best]
-                                                                           : s.x[i] > s.x[best];
-              if (better) best = i;
-            }
-            share[best] = s.x[best];
-            break;
-          }
-        }
+        additive_shares(p, s, share);
         for (std::size_t i = 0; i < n; ++i) out[i].cells()[cell] = static_cast<float>(share[i]);
       }
     }

@@ -2,6 +2,7 @@
 // rounds intersection points to about 1e-7 of the extent; the reference must be exact.
 #define BOOST_GEOMETRY_NO_ROBUSTNESS
 
+#include "coverage_support.hpp"
 #include "standort/engine/coverage.hpp"
 #include "standort/engine/error.hpp"
 
@@ -26,6 +27,7 @@ using namespace standort;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
+using standort::test::shifted_area;
 namespace bg = boost::geometry;
 
 namespace {
@@ -41,18 +43,6 @@ MultiPolygon from_wkt(const std::string& wkt) {
 double fraction(const CoverageWindow& w, std::int64_t col, std::int64_t row) {
   if (col < w.col0 || row < w.row0 || col >= w.col0 + w.cols || row >= w.row0 + w.rows) return 0.0;
   return w.at(col - w.col0, row - w.row0);
-}
-
-// bg::area after moving the polygon next to the origin: at UTM coordinates the shoelace sum loses
-// about 1e-12 of the area to cancellation.
-double shifted_area(const MultiPolygon& mp, double x0, double y0) {
-  MultiPolygon moved = mp;
-  for (auto& part : moved) {
-    for (auto& p : part.outer()) p = Point(p.x() - x0, p.y() - y0);
-    for (auto& inner : part.inners())
-      for (auto& p : inner) p = Point(p.x() - x0, p.y() - y0);
-  }
-  return bg::area(moved);
 }
 
 // Boost.Geometry's exact area of polygon ∩ cell.

@@ -2,6 +2,7 @@
 // rounds intersection points to about 1e-7 of the extent; the reference must be exact.
 #define BOOST_GEOMETRY_NO_ROBUSTNESS
 
+#include "coverage_support.hpp"
 #include "standort/engine/coverage.hpp"
 #include "standort/engine/rasterize.hpp"
 #include "standort/engine/zonal.hpp"
@@ -22,6 +23,7 @@
 using namespace standort;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
+using standort::test::shifted_area;
 namespace bg = boost::geometry;
 
 namespace {
@@ -57,18 +59,6 @@ Raster<float> linear_surface(const Grid& g) {
       values.at(c, r) =
           static_cast<float>(((g.x(c) - g.xmin()) + 2.0 * (g.y(r) - g.ymin())) / 1000.0);
   return values;
-}
-
-// bg::area after moving the polygon next to the origin: at UTM coordinates the shoelace sum loses
-// about 1e-12 of the area to cancellation.
-double shifted_area(const MultiPolygon& mp, double x0, double y0) {
-  MultiPolygon moved = mp;
-  for (auto& part : moved) {
-    for (auto& p : part.outer()) p = Point(p.x() - x0, p.y() - y0);
-    for (auto& inner : part.inners())
-      for (auto& p : inner) p = Point(p.x() - x0, p.y() - y0);
-  }
-  return bg::area(moved);
 }
 
 Box cell_box(const Grid& g, std::int64_t col, std::int64_t row) {

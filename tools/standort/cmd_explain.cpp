@@ -116,6 +116,9 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
     }
     json criteria = json::array(), pillars = json::array();
     const bool has_explanation = wrote("explanation.tif");
+    // All contribution bands at once: one band per criterion, in criterion order.
+    const auto contributions =
+        has_explanation ? layers::sample_raster(out / "explanation.tif", gx, gy) : std::nullopt;
     int criterion_index = 0;
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       const json& n = nodes[k];
@@ -134,9 +137,10 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
         }
         const std::string score = n["score_file"].get<std::string>();
         if (wrote(score)) c["score"] = value_or_null(band_value(out / score, gx, gy, 1));
-        if (has_explanation)
+        if (contributions &&
+            static_cast<std::size_t>(criterion_index) < contributions->values.size())
           c["contribution"] =
-              value_or_null(band_value(out / "explanation.tif", gx, gy, criterion_index + 1));
+              value_or_null(contributions->values[static_cast<std::size_t>(criterion_index)]);
         ++criterion_index;
         criteria.push_back(std::move(c));
       } else if (k > 0) {

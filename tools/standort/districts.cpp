@@ -92,6 +92,9 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
     t.fields.push_back({"excluded_ha", layers::FieldType::real});
     t.fields.push_back({"excluded_pct", layers::FieldType::real});
   }
+  std::vector<double> area_km2(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i)
+    area_km2[i] = boost::geometry::area(d.polygons[i]) / 1e6;
   for (std::size_t i = 0; i < d.size(); ++i) {
     std::vector<layers::FieldValue> row;
     if (integer_id)
@@ -99,7 +102,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
     else
       row.emplace_back(d.ids[i]);
     row.emplace_back(d.names[i]);
-    row.emplace_back(round_to(boost::geometry::area(d.polygons[i]) / 1e6, 1e-6));
+    row.emplace_back(round_to(area_km2[i], 1e-6));
     row.emplace_back(stats.empty() ? 0.0 : round_to(stats.front()[i].data_area_m2 / 1e6, 1e-6));
     row.emplace_back(stats.empty() ? std::int64_t{0} : stats.front()[i].cells);
     for (std::size_t k = 0; k < sources.size(); ++k) {
@@ -157,7 +160,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
     for (std::size_t j = 0; j < names.size(); ++j)
       t.fields.push_back({names[j], j == 0 ? layers::FieldType::integer : layers::FieldType::real});
     for (std::size_t i = 0; i < d.size(); ++i) {
-      const double km2 = boost::geometry::area(d.polygons[i]) / 1e6;
+      const double km2 = area_km2[i];
       const double per_1000 =
           !population.empty() && population[i] > 0.0 ? 1000.0 / population[i] : nan;
       auto& row = t.rows[i];

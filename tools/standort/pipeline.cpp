@@ -124,15 +124,12 @@ IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& sou
   r.values.set_nodata(k_nodata);
   r.description = "distance to nearest " + c.layer;
   r.unit = "m";
-  r.stat_name = c.name + "_mean_distance_m";
   r.metadata["formula"] =
       "Euclidean distance from the cell centre to the nearest feature of '" + c.layer + "'";
   progress.end();
   return r;
 }
 
-// Per-feature values of a numeric field, or an error naming the first unusable feature.
-// Per-feature values of a numeric field; `key` names the setting, e.g. "[criteria.x] weight_field".
 std::vector<double> field_values(const FeatureSet& fs, const std::string& field,
                                  const std::string& key) {
   const auto it = fs.numeric.find(field);
@@ -200,7 +197,6 @@ IndicatorRaster density_indicator(const CriterionSpec& c, const FeatureSet& sour
                                                   : weight_unit + (km2 ? " per km2" : " per m2");
   r.description = "kernel density of " + c.layer + " (" + kernel_name(d.kernel) + ", radius " +
                   radius_note + ")";
-  r.stat_name = c.name + "_mean_density";
   r.metadata["kernel"] = kernel_name(d.kernel);
   r.metadata["radius"] = radius_note;
   r.metadata["weights"] =

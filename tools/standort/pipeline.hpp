@@ -48,7 +48,6 @@ struct IndicatorRaster {
   float max_value = 0.0f;
   std::string description;  ///< band description
   std::string unit;
-  std::string stat_name;  ///< district column for the indicator's mean
   std::map<std::string, std::string> metadata;
 };
 

@@ -5,7 +5,7 @@
 //
 // Cost. Uniform, Epanechnikov, quartic and triweight are polynomials in (x - px)^2 along a row, so
 // each point adds its polynomial's coefficients to a difference array over the columns it reaches
-// (in column blocks one smallest radius wide, expanded around each block's start to keep the
+// (in column blocks one or two smallest radii wide, expanded around each block's start to keep the
 // arithmetic well conditioned), and one pass per row sums and evaluates them:
 // O(rows * cols * degree + N * rows_reached * blocks_reached), i.e. linear, not quadratic, in the
 // radius measured in cells. Triangular and Gaussian are evaluated directly in each point's window:
