@@ -190,11 +190,13 @@ struct WeightedValue {
   double weight;
 };
 
-// exactextract's WeightedQuantiles::quantile on values already sorted by value and merged.
-double quantile_of_sorted(const std::vector<WeightedValue>& merged, double q) {
+// exactextract's WeightedQuantiles::quantile on values already sorted by value and merged; `s`
+// is scratch space.
+double quantile_of_sorted(const std::vector<WeightedValue>& merged, double q,
+                          std::vector<double>& s) {
   const std::size_t n = merged.size();
   if (n == 0) return std::numeric_limits<double>::quiet_NaN();
-  std::vector<double> s(n);
+  s.resize(n);
   double sum_w = 0.0;
   double cumsum = 0.0;
   const double n_minus_1 = static_cast<double>(n) - 1.0;
@@ -228,12 +230,12 @@ std::vector<WeightedValue> sort_and_merge(std::vector<WeightedValue> items) {
   return merged;
 }
 
-// A covered cell's value with a key whose unsigned order is the float order (sign bit flipped for
-// positives, all bits for negatives), so the values sort by radix in linear time.
-struct CellValue {
+// A covered cell for the median: its value as a key whose unsigned order is the float order (sign
+// bit flipped for positives, all bits for negatives) and its position in the visit order, where
+// its weight is kept. Eight bytes, so sorting moves little memory.
+struct SortItem {
   std::uint32_t key;
-  float value;
-  double weight;
+  std::uint32_t pos;
 };
 
 std::uint32_t sortable_key(float value) {
@@ -241,31 +243,53 @@ std::uint32_t sortable_key(float value) {
   return (bits & 0x80000000u) != 0 ? ~bits : (bits | 0x80000000u);
 }
 
-// Stable LSD radix sort by key (three 11-bit digits) and merge of equal values, in the order the
-// cells were visited; the same result as sort_and_merge, several times faster on whole districts.
-std::vector<WeightedValue> radix_sort_and_merge(std::vector<CellValue> items) {
-  std::vector<CellValue> buffer(items.size());
+float value_of_key(std::uint32_t key) {
+  return std::bit_cast<float>((key & 0x80000000u) != 0 ? (key & 0x7fffffffu) : ~key);
+}
+
+// Buffers one thread reuses from district to district.
+struct StatsScratch {
+  std::vector<SortItem> items;
+  std::vector<SortItem> buffer;
+  std::vector<double> weights;  // coverage of the collected cells, in visit order
+  std::vector<WeightedValue> merged;
+  std::vector<double> s;
+};
+
+// Stable LSD radix sort of scratch.items by key (three 11-bit digits, counted in one pass; a digit
+// that every key shares is skipped), then equal values merged with their weights summed in the
+// order the cells were visited: the same result as sort_and_merge, several times faster on whole
+// districts. Leaves the merged values in scratch.merged.
+void radix_sort_and_merge(StatsScratch& scratch) {
+  const double* weights = scratch.weights.data();
+  std::vector<SortItem>& items = scratch.items;
+  const std::size_t n = items.size();
+  scratch.buffer.resize(n);
   constexpr int digit_bits = 11;
   constexpr std::uint32_t buckets = 1u << digit_bits;
-  for (int shift = 0; shift < 32; shift += digit_bits) {
-    std::vector<std::size_t> start(buckets + 1, 0);
-    for (const CellValue& item : items) ++start[((item.key >> shift) & (buckets - 1)) + 1];
-    if (std::any_of(start.begin() + 1, start.end(),
-                    [&](std::size_t count) { return count == items.size(); }))
-      continue;  // every key has the same digit here
-    for (std::uint32_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
-    for (const CellValue& item : items) buffer[start[(item.key >> shift) & (buckets - 1)]++] = item;
-    items.swap(buffer);
+  std::vector<std::size_t> start(3 * buckets, 0);
+  for (const SortItem& item : items)
+    for (int d = 0; d < 3; ++d)
+      ++start[d * buckets + ((item.key >> (d * digit_bits)) & (buckets - 1))];
+  for (int d = 0; d < 3; ++d) {
+    std::size_t* count = start.data() + d * buckets;
+    if (std::any_of(count, count + buckets, [&](std::size_t c) { return c == n; })) continue;
+    std::size_t sum = 0;
+    for (std::uint32_t b = 0; b < buckets; ++b) sum += std::exchange(count[b], sum);
+    const int shift = d * digit_bits;
+    for (const SortItem& item : items)
+      scratch.buffer[count[(item.key >> shift) & (buckets - 1)]++] = item;
+    items.swap(scratch.buffer);
   }
-  std::vector<WeightedValue> merged;
-  merged.reserve(items.size());
-  for (const CellValue& item : items) {
-    if (!merged.empty() && merged.back().value == static_cast<double>(item.value))
-      merged.back().weight += item.weight;
+  std::vector<WeightedValue>& merged = scratch.merged;
+  merged.clear();
+  for (const SortItem& item : items) {
+    const double value = value_of_key(item.key);
+    if (!merged.empty() && merged.back().value == value)  // also merges -0 and +0
+      merged.back().weight += weights[item.pos];
     else
-      merged.push_back({item.value, item.weight});
+      merged.push_back({value, weights[item.pos]});
   }
-  return merged;
 }
 
 }  // namespace
@@ -365,11 +389,27 @@ CoverageWindow coverage_fractions(const Grid& grid, const MultiPolygon& polygon,
 
 namespace {
 
-/// weighted_stats for one window; with `mean_only` the cells are summed but not collected, so
-/// neither the spread nor the median (which needs sorting) is computed.
-WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
-                           const Raster<float>& values, std::optional<double> threshold,
-                           const std::string& where, bool mean_only) {
+// Per row of a coverage window, the columns [begin, end) outside which every fraction is 0: the
+// cells a statistic has to visit.
+struct RowSpan {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+};
+
+std::vector<RowSpan> covered_spans(const CoverageWindow& w) {
+  std::vector<RowSpan> spans(static_cast<std::size_t>(w.rows));
+  for (std::int64_t r = 0; r < w.rows; ++r) {
+    const double* f = w.fractions.data() + r * w.cols;
+    std::int64_t b = 0, e = w.cols;
+    while (b < e && !(f[b] > 0.0)) ++b;
+    while (e > b && !(f[e - 1] > 0.0)) --e;
+    spans[static_cast<std::size_t>(r)] = {b, e};
+  }
+  return spans;
+}
+
+void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster<float>& values,
+                  std::optional<double> threshold, const std::string& where) {
   if (!(values.grid() == grid)) {
     throw InputError(where + ": the value raster's grid (" + describe(values.grid()) +
                      ") is not the grid the coverage was computed on (" + describe(grid) +
@@ -377,7 +417,8 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   }
   if (coverage.col0 < 0 || coverage.row0 < 0 || coverage.cols < 0 || coverage.rows < 0 ||
       coverage.col0 + coverage.cols > grid.cols() || coverage.row0 + coverage.rows > grid.rows() ||
-      coverage.fractions.size() != static_cast<std::size_t>(coverage.cols * coverage.rows)) {
+      coverage.fractions.size() != static_cast<std::size_t>(coverage.cols * coverage.rows) ||
+      coverage.fractions.size() > std::numeric_limits<std::uint32_t>::max()) {
     std::ostringstream s;
     s << where << ": coverage window of " << coverage.cols << " x " << coverage.rows
       << " cells at column " << coverage.col0 << ", row " << coverage.row0 << " with "
@@ -387,33 +428,45 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   }
   if (threshold && !std::isfinite(*threshold))
     throw InputError(where + ": the threshold must be a finite number");
+}
 
+/// weighted_stats for one checked window; with `mean_only` the cells are summed but not collected,
+/// so neither the spread nor the median (which needs sorting) is computed. Cells are visited in
+/// row-major order of the window (the zero fractions outside `spans` add nothing to any sum).
+WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
+                           const std::vector<RowSpan>& spans, const Raster<float>& values,
+                           std::optional<double> threshold, bool mean_only, StatsScratch& scratch) {
   WeightedStats out;
   out.threshold = threshold;
   const double cell_area = grid.cell_size() * grid.cell_size();
+  const double limit = threshold.value_or(0.0);
   double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0, sum_above = 0.0;
-  std::vector<CellValue> covered;
+  double lo = INFINITY, hi = -INFINITY;
+  std::vector<SortItem>& items = scratch.items;
+  std::vector<double>& weights = scratch.weights;
+  items.clear();
+  weights.clear();
   std::int64_t cells = 0;
-  if (!mean_only) covered.reserve(coverage.fractions.size());
   for (std::int64_t r = 0; r < coverage.rows; ++r) {
-    const auto row = values.row(coverage.row0 + r);
-    for (std::int64_t c = 0; c < coverage.cols; ++c) {
-      const double f = coverage.at(c, r);
+    const RowSpan span = spans[static_cast<std::size_t>(r)];
+    const float* row = values.row(coverage.row0 + r).data() + coverage.col0;
+    const double* frac = coverage.fractions.data() + r * coverage.cols;
+    for (std::int64_t c = span.begin; c < span.end; ++c) {
+      const double f = frac[c];
       sum_all += f;
-      const float value = row[static_cast<std::size_t>(coverage.col0 + c)];
+      const float value = row[c];
       if (!(f > 0.0) || values.is_nodata(value)) continue;
       const double x = value;
-      if (cells++ == 0) {
-        out.min = x;
-        out.max = x;
-      } else {
-        out.min = std::min(out.min, x);
-        out.max = std::max(out.max, x);
+      ++cells;
+      lo = std::min(lo, x);
+      hi = std::max(hi, x);
+      if (!mean_only) {
+        items.push_back({sortable_key(value), static_cast<std::uint32_t>(weights.size())});
+        weights.push_back(f);
       }
-      if (!mean_only) covered.push_back({sortable_key(value), value, f});
       sum_c += f;
       sum_cx += f * x;
-      if (threshold && x >= *threshold) sum_above += f;
+      if (threshold && x >= limit) sum_above += f;
     }
   }
   out.covered_area_m2 = sum_all * cell_area;
@@ -421,16 +474,19 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   out.cells = cells;
   if (threshold) out.area_at_or_above_ha = sum_above * cell_area / 1e4;
   if (cells == 0) return out;
+  out.min = lo;
+  out.max = hi;
   out.mean = sum_cx / sum_c;
   if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
   if (mean_only) return out;
   double sum_sq = 0.0;
-  for (const CellValue& item : covered) {
-    const double d = item.value - out.mean;
-    sum_sq += item.weight * d * d;
+  for (const SortItem& item : items) {
+    const double d = static_cast<double>(value_of_key(item.key)) - out.mean;
+    sum_sq += weights[item.pos] * d * d;
   }
   out.stddev = std::sqrt(sum_sq / sum_c);
-  out.median = quantile_of_sorted(radix_sort_and_merge(std::move(covered)), 0.5);
+  radix_sort_and_merge(scratch);
+  out.median = quantile_of_sorted(scratch.merged, 0.5, scratch.s);
   return out;
 }
 
@@ -439,7 +495,9 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
 WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
                              const Raster<float>& values, std::optional<double> threshold,
                              const std::string& where) {
-  return window_stats(grid, coverage, values, threshold, where, false);
+  check_window(grid, coverage, values, threshold, where);
+  StatsScratch scratch;
+  return window_stats(grid, coverage, covered_spans(coverage), values, threshold, false, scratch);
 }
 
 std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
@@ -475,21 +533,51 @@ std::vector<CoverageWindow> coverage_windows(const Grid& grid,
   return out;
 }
 
+std::vector<std::vector<WeightedStats>> weighted_stats(const std::vector<CoverageWindow>& windows,
+                                                       std::span<const StatRequest> requests,
+                                                       int threads, const std::string& where) {
+  std::vector<std::vector<RowSpan>> spans(windows.size());
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    for (const StatRequest& request : requests) {
+      if (!request.values) throw InputError(where + ": a statistics request has no raster");
+      check_window(request.values->grid(), windows[k], *request.values, request.threshold,
+                   where + ", polygon " + std::to_string(k));
+    }
+    spans[k] = covered_spans(windows[k]);
+  }
+  // One task per raster and window, the largest windows first so that the threads finish
+  // together; every task is computed from the inputs alone, so any thread count gives the same
+  // bits.
+  std::vector<std::vector<WeightedStats>> out(requests.size(),
+                                              std::vector<WeightedStats>(windows.size()));
+  std::vector<std::size_t> by_size(windows.size());
+  for (std::size_t k = 0; k < by_size.size(); ++k) by_size[k] = k;
+  std::stable_sort(by_size.begin(), by_size.end(), [&](std::size_t a, std::size_t b) {
+    return windows[a].fractions.size() > windows[b].fractions.size();
+  });
+  const auto tasks = static_cast<std::int64_t>(requests.size() * windows.size());
+  parallel_for_blocks(
+      tasks, threads,
+      [&](std::int64_t begin, std::int64_t end) {
+        thread_local StatsScratch scratch;
+        for (std::int64_t t = begin; t < end; ++t) {
+          const auto k = by_size[static_cast<std::size_t>(t) / requests.size()];
+          const auto j = static_cast<std::size_t>(t) % requests.size();
+          const StatRequest& r = requests[j];
+          out[j][k] = window_stats(r.values->grid(), windows[k], spans[k], *r.values, r.threshold,
+                                   r.mean_only, scratch);
+        }
+      },
+      1);
+  return out;
+}
+
 std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& windows,
                                           const Raster<float>& values,
                                           std::optional<double> threshold, int threads,
                                           const std::string& where, bool mean_only) {
-  std::vector<WeightedStats> out(windows.size());
-  parallel_for_blocks(static_cast<std::int64_t>(windows.size()), threads,
-                      [&](std::int64_t begin, std::int64_t end) {
-                        for (std::int64_t i = begin; i < end; ++i) {
-                          const auto k = static_cast<std::size_t>(i);
-                          out[k] =
-                              window_stats(values.grid(), windows[k], values, threshold,
-                                           where + ", polygon " + std::to_string(i), mean_only);
-                        }
-                      });
-  return out;
+  const StatRequest request{&values, threshold, mean_only};
+  return std::move(weighted_stats(windows, std::span(&request, 1), threads, where).front());
 }
 
 double weighted_quantile(std::span<const double> values, std::span<const double> weights, double q,
@@ -507,7 +595,8 @@ double weighted_quantile(std::span<const double> values, std::span<const double>
   items.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
     if (weights[i] > 0.0 && !std::isnan(values[i])) items.push_back({values[i], weights[i]});
-  return quantile_of_sorted(sort_and_merge(std::move(items)), q);
+  std::vector<double> scratch;
+  return quantile_of_sorted(sort_and_merge(std::move(items)), q, scratch);
 }
 
 }  // namespace standort

@@ -625,3 +625,61 @@ TEST_CASE("windows computed once give the same statistics; mean_only gives the s
     CHECK(std::isnan(mean[i].median));
   }
 }
+
+TEST_CASE("several rasters in one pass: the same bits as one at a time, for any thread count",
+          "[coverage]") {
+  const Grid g(0.0, 120.0, 1.0, 150, 120, "EPSG:25832");
+  Raster<float> a(g, 0.0f, -9999.0f), b(g, 0.0f, -9999.0f);
+  for (std::int64_t r = 0; r < 120; ++r)
+    for (std::int64_t c = 0; c < 150; ++c) {
+      // Many repeated values (merged by the median) and a -0 next to +0 in `b`.
+      a.at(c, r) = (c * 7 + r * 3) % 23 == 0 ? -9999.0f : static_cast<float>((c * r) % 37) * 0.5f;
+      b.at(c, r) = static_cast<float>((c % 3) - 1) * (r % 2 == 0 ? 0.0f : 1.0f) * -1.0f;
+    }
+  const std::vector<MultiPolygon> polygons = {
+      from_wkt("MULTIPOLYGON(((3.3 2.7,3.3 110.2,140.9 110.2,140.9 2.7,3.3 2.7),"
+               "(40.5 40.5,80.5 40.5,80.5 80.5,40.5 80.5,40.5 40.5)))"),
+      from_wkt("MULTIPOLYGON(((60.25 10.75,60.25 50.5,99.5 10.75,60.25 10.75)))"),
+      from_wkt("MULTIPOLYGON(((0.2 0.2,0.2 0.4,0.4 0.4,0.4 0.2,0.2 0.2)))"),
+      from_wkt("MULTIPOLYGON(((200 200,200 210,210 210,210 200,200 200)))")};  // outside
+  const std::vector<CoverageWindow> windows = coverage_windows(g, polygons, 2, "test");
+  const std::vector<StatRequest> requests = {
+      {&a, 10.0, false}, {&b, std::nullopt, false}, {&a, std::nullopt, true}};
+  const auto one_thread = weighted_stats(windows, requests, 1, "test");
+  const auto two_threads = weighted_stats(windows, requests, 2, "test");
+  REQUIRE(one_thread.size() == 3);
+  auto same = [](const WeightedStats& x, const WeightedStats& y) {
+    for (auto field :
+         {&WeightedStats::covered_area_m2, &WeightedStats::data_area_m2, &WeightedStats::mean,
+          &WeightedStats::min, &WeightedStats::max, &WeightedStats::stddev, &WeightedStats::median,
+          &WeightedStats::area_at_or_above_ha, &WeightedStats::share_at_or_above_pct})
+      if (std::memcmp(&(x.*field), &(y.*field), sizeof(double)) != 0) return false;
+    return x.cells == y.cells;
+  };
+  for (std::size_t j = 0; j < requests.size(); ++j) {
+    REQUIRE(one_thread[j].size() == polygons.size());
+    for (std::size_t k = 0; k < polygons.size(); ++k) {
+      INFO("request " << j << ", polygon " << k);
+      CHECK(same(one_thread[j][k], two_threads[j][k]));
+      const WeightedStats alone =
+          requests[j].mean_only
+              ? weighted_stats(windows, *requests[j].values, requests[j].threshold, 1, "test",
+                               true)[k]
+              : weighted_stats(g, windows[k], *requests[j].values, requests[j].threshold, "test");
+      CHECK(same(one_thread[j][k], alone));
+    }
+  }
+  // The median of `b` over the first polygon against the brute-force quantile of its cells.
+  std::vector<double> values, weights;
+  const CoverageWindow& w = windows[0];
+  for (std::int64_t r = 0; r < w.rows; ++r)
+    for (std::int64_t c = 0; c < w.cols; ++c) {
+      values.push_back(b.at(w.col0 + c, w.row0 + r));
+      weights.push_back(w.at(c, r));
+    }
+  CHECK_THAT(one_thread[1][0].median,
+             WithinAbs(weighted_quantile(values, weights, 0.5, "test"), 1e-12));
+  CHECK(one_thread[0][3].cells == 0);  // the polygon outside the grid
+  CHECK(std::isnan(one_thread[0][3].mean));
+  CHECK(std::isnan(one_thread[2][0].median));  // mean only
+}

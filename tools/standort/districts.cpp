@@ -62,11 +62,18 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
   // Each district's coverage is computed once and used for every raster.
   const Grid& grid = sources.empty() ? excluded->grid() : sources.front().values->grid();
   const std::vector<CoverageWindow> windows = coverage_windows(grid, d.polygons, threads, where);
-  std::vector<std::vector<WeightedStats>> stats;
+  // Every raster over every district in one parallel pass; the exclusion share needs the mean only.
+  std::vector<StatRequest> requests;
   for (const StatSource& s : sources)
-    stats.push_back(weighted_stats(windows, *s.values,
-                                   s.score ? std::optional<double>(threshold) : std::nullopt,
-                                   threads, where, s.mean_only));
+    requests.push_back(
+        {s.values, s.score ? std::optional<double>(threshold) : std::nullopt, s.mean_only});
+  if (excluded) requests.push_back({excluded, std::nullopt, true});
+  std::vector<std::vector<WeightedStats>> stats = weighted_stats(windows, requests, threads, where);
+  std::vector<WeightedStats> excluded_stats;
+  if (excluded) {
+    excluded_stats = std::move(stats.back());
+    stats.pop_back();
+  }
   // Column suffix: the threshold in percent, e.g. 60 for 0.6 and 12_5 for 0.125.
   char pct_text[32];
   std::snprintf(pct_text, sizeof pct_text, "%g", threshold * 100.0);
@@ -86,9 +93,7 @@ layers::VectorTable district_statistics(const Scenario& scenario, const LoadedIn
       add("pct_at_least_" + pct);
     }
   }
-  std::vector<WeightedStats> excluded_stats;
   if (excluded) {
-    excluded_stats = weighted_stats(windows, *excluded, std::nullopt, threads, where);
     t.fields.push_back({"excluded_ha", layers::FieldType::real});
     t.fields.push_back({"excluded_pct", layers::FieldType::real});
   }

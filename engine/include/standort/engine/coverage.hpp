@@ -117,6 +117,22 @@ std::vector<WeightedStats> weighted_stats(const std::vector<CoverageWindow>& win
                                           std::optional<double> threshold, int threads,
                                           const std::string& where, bool mean_only = false);
 
+/// One raster to summarise over every window, with its threshold and whether only the mean (and
+/// the areas) are wanted.
+struct StatRequest {
+  const Raster<float>* values = nullptr;
+  std::optional<double> threshold;
+  bool mean_only = false;
+};
+
+/// weighted_stats of several rasters over the same windows: out[j][k] is requests[j] over
+/// windows[k]. All (raster, window) pairs run as parallel tasks, so a level with few large
+/// districts still keeps every thread busy. Bit-identical for any thread count, and to
+/// weighted_stats of each pair alone.
+std::vector<std::vector<WeightedStats>> weighted_stats(const std::vector<CoverageWindow>& windows,
+                                                       std::span<const StatRequest> requests,
+                                                       int threads, const std::string& where);
+
 /// Weighted quantile as exactextract defines it (WeightedQuantiles, weighted_quantiles.cpp): equal
 /// values are merged (weights summed), the n distinct values x_0 < ... < x_{n-1} with weights w_i
 /// and running sums C_i get s_0 = 0, s_i = i * w_i + (n - 1) * C_{i-1}; the quantile q is
