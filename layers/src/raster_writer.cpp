@@ -10,12 +10,94 @@
 #include <ogr_spatialref.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 
 namespace standort::layers {
+
+namespace {
+
+bool valid_predictor(const std::string& p) {
+  return p == "AUTO" || p == "FLOATING_POINT" || p == "STANDARD" || p == "NO";
+}
+
+/// The COG driver's PREDICTOR value for `options.predictor` (see GeoTiffOptions::predictor).
+const char* predictor_for(const GeoTiffOptions& options, std::size_t bands, bool categorical) {
+  if (options.predictor != "AUTO") return options.predictor.c_str();
+  return categorical || bands > 1 ? "STANDARD" : "FLOATING_POINT";
+}
+
+/// Which source cells an overview cell covers along one axis, and with what weight: GDAL's
+/// AVERAGE footprint, where overview cell i spans source coordinates [i r, (i + 1) r) with
+/// r = n / m, the first and last source cell weighted by the part of them inside (GDAL's rounding
+/// tolerance of 1e-8 included, so the footprints are the same).
+struct Footprints {
+  std::vector<int> first;      // per overview cell: first source cell
+  std::vector<int> count;      // per overview cell: number of source cells
+  std::vector<double> weight;  // per overview cell: count weights, from offset[i]
+  std::vector<std::size_t> offset;
+};
+
+Footprints footprints(int n, int m) {
+  Footprints f;
+  const double r = static_cast<double>(n) / static_cast<double>(m);
+  for (int i = 0; i < m; ++i) {
+    const double s0 = i * r, s1 = (i + 1) * r;
+    const int k0 = static_cast<int>(s0 + 1e-8);
+    int k1 = static_cast<int>(std::ceil(s1 - 1e-8));
+    if (k1 == k0) ++k1;
+    k1 = std::min(k1, n);
+    f.first.push_back(k0);
+    f.count.push_back(k1 - k0);
+    f.offset.push_back(f.weight.size());
+    for (int k = k0; k < k1; ++k) {
+      double w = 1.0;
+      if (k == k0 && k1 != k0 + 1) w = 1.0 - (s0 - k0);
+      if (k == k1 - 1 && k != k0) w = 1.0 - (k1 - s1);
+      f.weight.push_back(w);
+    }
+  }
+  return f;
+}
+
+/// `out` = the w x h overview of `cells` (cols x rows): the area-weighted mean of the valid cells
+/// under each overview cell, nodata where there are none (GDAL's AVERAGE).
+void average_overview(std::span<const float> cells, int cols, int rows, float nodata, int w, int h,
+                      std::vector<float>& out) {
+  const Footprints fx = footprints(cols, w), fy = footprints(rows, h);
+  out.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), nodata);
+  std::vector<double> sum(static_cast<std::size_t>(w)), total(static_cast<std::size_t>(w));
+  for (int j = 0; j < h; ++j) {
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(total.begin(), total.end(), 0.0);
+    for (int dy = 0; dy < fy.count[j]; ++dy) {
+      const double wy = fy.weight[fy.offset[j] + dy];
+      const float* row = cells.data() + static_cast<std::size_t>(fy.first[j] + dy) * cols;
+      for (int i = 0; i < w; ++i) {
+        const float* src = row + fx.first[i];
+        const double* wx = fx.weight.data() + fx.offset[i];
+        double s = 0.0, t = 0.0;
+        for (int dx = 0; dx < fx.count[i]; ++dx) {
+          const float v = src[dx];
+          if (v == nodata || std::isnan(v)) continue;
+          s += static_cast<double>(v) * wx[dx];
+          t += wx[dx];
+        }
+        sum[i] += s * wy;
+        total[i] += t * wy;
+      }
+    }
+    float* dst = out.data() + static_cast<std::size_t>(j) * w;
+    for (int i = 0; i < w; ++i)
+      if (total[i] > 0.0) dst[i] = static_cast<float>(sum[i] / total[i]);
+  }
+}
+
+}  // namespace
+
 void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                    const std::vector<BandOut>& bands, const GeoTiffOptions& options) {
   init_gdal();
@@ -31,6 +113,8 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     if (band.codes.empty() == categorical)
       fail("bands of one file must all be Float32 or all categorical codes");
   if (categorical && !options.cog) fail("categorical bands are written as COGs only");
+  if (!valid_predictor(options.predictor))
+    fail("unknown predictor '" + options.predictor + "' (AUTO, FLOATING_POINT, STANDARD or NO)");
   if (!options.cog) {
     std::vector<BandInfo> info;
     std::vector<std::span<const float>> cells;
@@ -81,19 +165,37 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     mem->SetMetadataItem(key.c_str(), value.c_str());
 
   // Overviews are built in memory and handed to the COG driver as they are; letting the driver
-  // build them goes through a compressed temporary file and takes several times longer.
+  // build them goes through a compressed temporary file and takes several times longer. GDAL
+  // 3.6's AVERAGE on Float32 costs about as much as compressing the band, so those overviews are
+  // computed here (the same area-weighted mean, checked against GDAL's by the tests) and GDAL only
+  // allocates them ("NONE"); NEAREST is cheap in GDAL and stays there.
   std::vector<int> levels;
   for (int f = 2; options.cog && std::max(cols, rows) / f >= 256; f *= 2) levels.push_back(f);
+  const bool own_average = !categorical && options.overview_resampling == "AVERAGE";
   if (!levels.empty() &&
-      mem->BuildOverviews(options.overview_resampling.c_str(), static_cast<int>(levels.size()),
-                          levels.data(), 0, nullptr, nullptr, nullptr) != CE_None)
+      mem->BuildOverviews(own_average ? "NONE" : options.overview_resampling.c_str(),
+                          static_cast<int>(levels.size()), levels.data(), 0, nullptr, nullptr,
+                          nullptr) != CE_None)
     fail("building overviews failed");
+  if (own_average && !levels.empty()) {
+    std::vector<float> reduced;
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+      GDALRasterBand* b = mem->GetRasterBand(static_cast<int>(i) + 1);
+      for (int o = 0; o < b->GetOverviewCount(); ++o) {
+        GDALRasterBand* ov = b->GetOverview(o);
+        const int w = ov->GetXSize(), h = ov->GetYSize();
+        average_overview(bands[i].cells, cols, rows, options.nodata, w, h, reduced);
+        if (ov->RasterIO(GF_Write, 0, 0, w, h, reduced.data(), w, h, GDT_Float32, 0, 0) != CE_None)
+          fail("writing an overview failed");
+      }
+    }
+  }
 
   if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
   AtomicPath tmp(target);
   CPLStringList create_options;
   create_options.SetNameValue("COMPRESS", options.compression.c_str());
-  create_options.SetNameValue("PREDICTOR", "YES");
+  create_options.SetNameValue("PREDICTOR", predictor_for(options, bands.size(), categorical));
   create_options.SetNameValue("LEVEL", std::to_string(options.level).c_str());
   create_options.SetNameValue("BLOCKSIZE", "512");
   create_options.SetNameValue("BIGTIFF", "IF_SAFER");
@@ -170,6 +272,10 @@ GeoTiffStream::GeoTiffStream(std::filesystem::path target, const Grid& grid,
   GdalErrorTrap trap;
   if (grid.cols() > INT32_MAX || grid.rows() > INT32_MAX)
     impl->fail("grid is too large for GeoTIFF", trap);
+  if (!valid_predictor(impl->options.predictor))
+    impl->fail("unknown predictor '" + impl->options.predictor +
+                   "' (AUTO, FLOATING_POINT, STANDARD or NO)",
+               trap);
   GDALDriver* gtiff = GetGDALDriverManager()->GetDriverByName("GTiff");
   if (!gtiff) impl->fail("GDAL lacks the GTiff driver", trap);
   CPLStringList create;
@@ -265,7 +371,7 @@ void GeoTiffStream::finish() {
     if (!cog) m.fail("GDAL lacks the COG driver", trap);
     CPLStringList create;
     create.SetNameValue("COMPRESS", m.options.compression.c_str());
-    create.SetNameValue("PREDICTOR", "YES");
+    create.SetNameValue("PREDICTOR", predictor_for(m.options, m.bands.size(), false));
     create.SetNameValue("LEVEL", std::to_string(m.options.level).c_str());
     create.SetNameValue("BLOCKSIZE", "512");
     create.SetNameValue("BIGTIFF", "IF_SAFER");

@@ -8,6 +8,8 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -250,4 +252,87 @@ TEST_CASE("categorical codes are written as Byte bands; mixing types is refused"
       layers::write_geotiff(dir / "m.tif", g, {{cells, "a", "", {}}, {{}, "b", "", {}, codes}}, o),
       Contains("all be Float32 or all categorical"));
   CHECK_FALSE(std::filesystem::exists(dir / "m.tif"));
+}
+
+TEST_CASE("COG overviews: AVERAGE equals GDAL's own, with nodata and uneven sizes", "[cog]") {
+  standort::test::TempDir dir;
+  // 1103 x 707: neither size divides by 2 or 4, so overview cells straddle source cells and GDAL
+  // weights the partial ones; a nodata block and scattered nodata cells are left out of means.
+  const Grid g(370000.0, 5712000.0, 10.0, 1103, 707, "EPSG:25832");
+  std::vector<float> a(static_cast<std::size_t>(g.cell_count()));
+  std::uint32_t state = 12345u;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    state = state * 1664525u + 1013904223u;
+    a[i] = static_cast<float>(state >> 8) / 16777216.0f * 1000.0f;
+    if (state % 11 == 0) a[i] = -9999.0f;
+  }
+  for (int r = 100; r < 140; ++r)
+    for (int c = 200; c < 260; ++c) a[static_cast<std::size_t>(r) * 1103 + c] = -9999.0f;
+  layers::GeoTiffOptions o;
+  layers::write_geotiff(dir / "s.tif", g, {{a, "score", "", {}}}, o);
+
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "s.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  // One Float32 band: the floating-point predictor (TIFF predictor 3).
+  const char* predictor = ds->GetRasterBand(1)->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  if (!predictor) predictor = ds->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  REQUIRE(predictor);
+  CHECK(std::string(predictor) == "3");
+  // The reference: the same cells in a MEM dataset, overviews built by GDAL's AVERAGE.
+  GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
+  std::unique_ptr<GDALDataset> ref(mem_driver->Create("", 1103, 707, 1, GDT_Float32, nullptr));
+  GDALRasterBand* rb = ref->GetRasterBand(1);
+  rb->SetNoDataValue(-9999.0);
+  REQUIRE(rb->RasterIO(GF_Write, 0, 0, 1103, 707, a.data(), 1103, 707, GDT_Float32, 0, 0) ==
+          CE_None);
+  int levels[] = {2, 4};
+  REQUIRE(ref->BuildOverviews("AVERAGE", 2, levels, 0, nullptr, nullptr, nullptr) == CE_None);
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  REQUIRE(band->GetOverviewCount() == 2);
+  for (int k = 0; k < 2; ++k) {
+    GDALRasterBand* ours = band->GetOverview(k);
+    GDALRasterBand* theirs = rb->GetOverview(k);
+    REQUIRE(ours->GetXSize() == theirs->GetXSize());
+    REQUIRE(ours->GetYSize() == theirs->GetYSize());
+    const int w = ours->GetXSize(), h = ours->GetYSize();
+    std::vector<float> x(static_cast<std::size_t>(w) * h), y(x.size());
+    REQUIRE(ours->RasterIO(GF_Read, 0, 0, w, h, x.data(), w, h, GDT_Float32, 0, 0) == CE_None);
+    REQUIRE(theirs->RasterIO(GF_Read, 0, 0, w, h, y.data(), w, h, GDT_Float32, 0, 0) == CE_None);
+    std::size_t nodata = 0;
+    double worst = 0.0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      REQUIRE((x[i] == -9999.0f) == (y[i] == -9999.0f));
+      if (y[i] == -9999.0f) {
+        ++nodata;
+        continue;
+      }
+      worst = std::max(worst, std::fabs(static_cast<double>(x[i]) - y[i]));
+    }
+    INFO("overview " << k << ": largest difference " << worst);
+    CHECK(worst <= 1e-4);  // measured: identical; a few ulps of summation order would pass
+    CHECK(nodata > 0);     // the nodata block stays nodata at both levels
+  }
+}
+
+TEST_CASE("COG predictor: horizontal differencing for several bands, unknown names refused",
+          "[cog]") {
+  standort::test::TempDir dir;
+  const Grid g(370000.0, 5712000.0, 10.0, 300, 200, "EPSG:25832");
+  const std::vector<float> a(static_cast<std::size_t>(g.cell_count()), 1.5f);
+  layers::GeoTiffOptions o;
+  layers::write_geotiff(dir / "two.tif", g, {{a, "distance", "m", {}}, {a, "id", "", {}}}, o);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((dir / "two.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  const char* predictor = ds->GetRasterBand(1)->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  if (!predictor) predictor = ds->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  REQUIRE(predictor);
+  CHECK(std::string(predictor) == "2");
+  o.predictor = "LZW";
+  CHECK_THROWS_WITH(layers::write_geotiff(dir / "bad.tif", g, {{a, "x", "", {}}}, o),
+                    Contains("unknown predictor 'LZW'"));
+  CHECK_FALSE(std::filesystem::exists(dir / "bad.tif"));
 }
