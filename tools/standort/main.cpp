@@ -6,12 +6,20 @@
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <map>
 
 int main(int argc, char** argv) {
   using namespace standort;
+  // Rasters of a few to a few hundred MB are allocated and freed again and again (indicators,
+  // scores, compression buffers). By default glibc maps each from the kernel and unmaps it on
+  // free, so every reuse pays page faults on fresh zeroed pages: a sixth of a run's CPU time.
+  // Served from the heap and kept there, freed memory is reused instead; the peak is unchanged.
+  mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{
       "standort — spatial planning engine for Bochum: indicator rasters, suitability and district "
       "statistics"};
