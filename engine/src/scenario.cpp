@@ -870,6 +870,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       sc.outputs.suitability_threshold = *th;
     }
     sc.outputs.population_field = s.string("population_field").value_or("");
+    sc.outputs.criterion_scores = s.boolean("criterion_scores").value_or(false);
     if (const toml::array* counts = s.array("counts")) {
       for (const auto& entry : *counts) {
         if (!entry.is_table())

@@ -119,6 +119,15 @@ std::string demo_inputs_campuses() {
          "\"\nlayer = \"campuses\"\nname_field = \"name\"\n";
 }
 
+/// The built-in scenario's text with its demo paths made absolute, to be written elsewhere.
+std::string builtin_scenario_copy() {
+  std::string copy = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
+  for (auto pos = copy.find("\"demo/"); pos != std::string::npos;
+       pos = copy.find("\"demo/", pos + 1))
+    copy.insert(pos + 1, std::string(STANDORT_DATA_DIR) + "/");
+  return copy;
+}
+
 }  // namespace
 
 TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli][e2e]") {
@@ -127,9 +136,10 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const Result result = run("run -q -o " + out.string());
   INFO(result.output);
   REQUIRE(result.code == 0);
-  // The built-in model: nine indicators (eight distances and the business density), a score per
-  // criterion, three pillars, the suitability, the explanation and the exclusions, each with a
-  // style; per district level a GeoJSON with a style and a CSV; one GeoPackage; the manifest.
+  // The built-in model: nine indicators (eight distances and the business density), three
+  // pillars, the suitability, the explanation and the exclusions, each with a style (criterion
+  // score rasters only on request); per district level a GeoJSON with a style and a CSV; one
+  // GeoPackage; the manifest.
   const std::vector<std::string> rasters = {"campus_distance",
                                             "research_distance",
                                             "school_distance",
@@ -139,15 +149,6 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
                                             "business_park_distance",
                                             "centre_distance",
                                             "facility_distance",
-                                            "campus_proximity_score",
-                                            "research_proximity_score",
-                                            "school_access_score",
-                                            "business_density_score",
-                                            "motorway_access_score",
-                                            "rail_access_score",
-                                            "business_park_proximity_score",
-                                            "centre_proximity_score",
-                                            "community_places_score",
                                             "wissen_score",
                                             "wandel_score",
                                             "wir_gefuehl_score",
@@ -189,14 +190,24 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   const FeatureSet cs = demo_campuses();
   std::unique_ptr<GDALDataset> dist(
       GDALDataset::Open((out / "campus_distance.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
-  std::unique_ptr<GDALDataset> suit(GDALDataset::Open((out / "campus_proximity_score.tif").c_str(),
-                                                      GDAL_OF_RASTER | GDAL_OF_READONLY));
+  // The campus criterion's share of the suitability: its global weight times its score, 0 where
+  // a rule excludes the cell.
+  std::unique_ptr<GDALDataset> expl(
+      GDALDataset::Open((out / "explanation.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> excl(
+      GDALDataset::Open((out / "exclusions.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(expl);
+  REQUIRE(excl);
+  const char* gw_text = expl->GetRasterBand(1)->GetMetadataItem("global_weight");
+  REQUIRE(gw_text);
+  const double global_weight = std::stod(gw_text);
+  CHECK_THAT(global_weight, WithinAbs(0.4 * 4.0 / 7.0, 1e-6));  // Wissen 0.4 x campus 4/7 (AHP)
   REQUIRE(dist->GetRasterCount() == 2);
   double gt[6];
   dist->GetGeoTransform(gt);
   const int cols = dist->GetRasterXSize(), rows = dist->GetRasterYSize();
   const std::vector<float> d = read_band(*dist, 1), fid = read_band(*dist, 2),
-                           s = read_band(*suit, 1);
+                           s = read_band(*expl, 1), reason = read_band(*excl, 1);
   std::size_t scored = 0;
   for (int r = 0; r < rows; r += 37) {
     for (int c = 0; c < cols; c += 41) {
@@ -208,8 +219,8 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
       if (s[k] != -9999.0f) {
         ++scored;
         // The scenario's logistic decay: midpoint 2500 m, steepness 0.0015 per m.
-        const double expected = 1.0 / (1.0 + std::exp(0.0015 * (best - 2500.0)));
-        REQUIRE_THAT(s[k], WithinAbs(expected, 1e-5));
+        const double score = 1.0 / (1.0 + std::exp(0.0015 * (best - 2500.0)));
+        REQUIRE_THAT(s[k], WithinAbs(reason[k] > 0.0f ? 0.0 : global_weight * score, 1e-5));
       }
     }
   }
@@ -734,18 +745,29 @@ districts = "districts"
 
 TEST_CASE("both district levels: statistics that agree between the levels", "[cli][districts]") {
   standort::test::TempDir dir;
-  // The built-in scenario summarises the 30 districts and the 6 Stadtbezirke.
-  const std::string text = read_all(std::string(STANDORT_DATA_DIR) + "/bochum-strategie.toml");
-  REQUIRE(text.find("districts = [\"districts\", \"stadtbezirke\"]") != std::string::npos);
-  std::string copy = text;
-  for (auto pos = copy.find("\"demo/"); pos != std::string::npos;
-       pos = copy.find("\"demo/", pos + 1))
-    copy.insert(pos + 1, std::string(STANDORT_DATA_DIR) + "/");
-  const std::string& written = copy;
-  write_file(dir / "two.toml", written);
+  // The built-in scenario summarises the 30 districts and the 6 Stadtbezirke; this copy also
+  // keeps the criterion score rasters.
+  std::string copy = builtin_scenario_copy();
+  REQUIRE(copy.find("districts = [\"districts\", \"stadtbezirke\"]") != std::string::npos);
+  copy.replace(copy.find("[outputs]\n"), 10, "[outputs]\ncriterion_scores = true\n");
+  write_file(dir / "two.toml", copy);
   const Result r = run("run -q " + (dir / "two.toml").string() + " -o " + (dir / "out").string());
   INFO(r.output);
   REQUIRE(r.code == 0);
+  for (const char* c : {"campus_proximity", "research_proximity", "school_access",
+                        "business_density", "motorway_access", "rail_access",
+                        "business_park_proximity", "centre_proximity", "community_places"}) {
+    CHECK(std::filesystem::exists(dir / "out" / (std::string(c) + "_score.tif")));
+    CHECK(std::filesystem::exists(dir / "out" / (std::string(c) + "_score.qml")));
+  }
+  // explain reads the scores from those rasters: the campus score is the logistic decay of the
+  // distance.
+  const Result e = run("explain 379235 5700775 --json " + (dir / "out").string());
+  REQUIRE(e.code == 0);
+  const auto j = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+  const double distance = j["criteria"][0]["indicator"].get<double>();
+  CHECK_THAT(j["criteria"][0]["score"].get<double>(),
+             WithinAbs(1.0 / (1.0 + std::exp(0.0015 * (distance - 2500.0))), 1e-6));
   GDALAllRegister();
   // The demo's Stadtbezirke are unions of its 30 districts, so the city-wide mean suitability,
   // weighted by the area with data, is the same from either level: coverage weighting loses no
@@ -777,7 +799,11 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
 TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[cli][explain]") {
   standort::test::TempDir dir;
   const auto out = dir / "out";
-  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  // A copy of the built-in scenario, without score rasters: explain applies each criterion's
+  // value function to the indicator, reading the scenario again.
+  write_file(dir / "copy.toml", builtin_scenario_copy());
+  REQUIRE(run("run -q " + (dir / "copy.toml").string() + " -o " + out.string()).code == 0);
+  CHECK_FALSE(std::filesystem::exists(out / "campus_proximity_score.tif"));
   // The Ruhr-Universität campus, given in WGS84 as a planner would copy it from a web map.
   const Result r = run("explain 7.2622 51.4453 --crs EPSG:4326 --json " + out.string());
   INFO(r.output);
@@ -804,11 +830,23 @@ TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[
                                                   j["cell"]["y"].get<double>());
   CHECK_THAT(campus["indicator"].get<double>(), WithinAbs(best, 1e-2));
   CHECK(static_cast<std::int64_t>(campus["nearest_feature"].get<double>()) == fid);
+  CHECK_THAT(
+      campus["score"].get<double>(),
+      WithinAbs(1.0 / (1.0 + std::exp(0.0015 * (campus["indicator"].get<double>() - 2500.0))),
+                1e-6));
 
   const Result text = run("explain 379235 5700775 " + out.string());
   CHECK(text.code == 0);
   CHECK_THAT(text.output, Contains("suitability: "));
   CHECK_THAT(text.output, Contains("campus_proximity"));
+
+  // Once the scenario has changed, its functions may no longer be the run's: no scores then, and
+  // the table says why.
+  write_file(dir / "copy.toml", builtin_scenario_copy() + "\n# edited after the run\n");
+  const Result changed = run("explain 379235 5700775 " + out.string());
+  CHECK(changed.code == 0);
+  CHECK_THAT(changed.output, Contains("has changed since the run"));
+  CHECK_THAT(changed.output, Contains("criterion_scores = true"));
 
   const Result outside = run("explain 0 0 " + out.string());
   CHECK(outside.code == 2);

@@ -5,10 +5,13 @@
 #include "pipeline.hpp"
 
 #include "standort/engine/error.hpp"
+#include "standort/engine/scenario.hpp"
 #include "standort/layers/probe.hpp"
+#include "standort/layers/sha256.hpp"
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -119,6 +122,54 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
     // All contribution bands at once: one band per criterion, in criterion order.
     const auto contributions =
         has_explanation ? layers::sample_raster(out / "explanation.tif", gx, gy) : std::nullopt;
+    // A criterion without a score raster (the default): its score is its value function applied
+    // to the indicator at the cell, exactly as the run computed it. The function is read again
+    // from the run's scenario file, provided it is unchanged (same SHA-256 as in the manifest);
+    // moments an MS function took from the data come from the manifest.
+    std::optional<Scenario> run_scenario;
+    std::string scenario_problem;
+    auto scenario_of_run = [&]() -> const Scenario* {
+      if (run_scenario || !scenario_problem.empty()) return run_scenario ? &*run_scenario : nullptr;
+      const json& sc = manifest["scenario"];
+      const std::string file = sc.value("file", std::string());
+      if (file.empty()) {
+        scenario_problem = "the run's scenario was not a file";
+      } else if (!fs::is_regular_file(file) ||
+                 layers::sha256_file(file) != sc.value("sha256", std::string())) {
+        scenario_problem = file + " has changed since the run";
+      } else {
+        try {
+          run_scenario = load_scenario(file);
+        } catch (const InputError& e) {
+          scenario_problem = e.what();
+        }
+      }
+      return run_scenario ? &*run_scenario : nullptr;
+    };
+    auto score_from_indicator = [&](const json& node, double indicator) -> std::optional<double> {
+      const Scenario* sc = scenario_of_run();
+      if (!sc) return std::nullopt;
+      for (const CriterionSpec& spec : sc->criteria) {
+        if (spec.name != node["criterion"].get<std::string>()) continue;
+        ValueFunction f = spec.value.function;
+        if (node.contains("moments")) {
+          const double mean = node["moments"]["mean"].get<double>();
+          const double sd = node["moments"]["std_dev"].get<double>();
+          if (auto* small = std::get_if<FuzzyMSSmallValue>(&f.definition)) {
+            small->mean = mean;
+            small->std_dev = sd;
+          } else if (auto* large = std::get_if<FuzzyMSLargeValue>(&f.definition)) {
+            large->mean = mean;
+            large->std_dev = sd;
+          }
+        }
+        const double v = f(indicator);
+        if (std::isnan(v)) return std::nullopt;
+        return static_cast<double>(static_cast<float>(v));  // the run stores Float32 scores
+      }
+      scenario_problem = "the run's scenario no longer has this criterion";
+      return std::nullopt;
+    };
     int criterion_index = 0;
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       const json& n = nodes[k];
@@ -135,8 +186,11 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
             if (s->values.size() > 1) c["nearest_feature"] = value_or_null(s->values[1]);
           }
         }
-        const std::string score = n["score_file"].get<std::string>();
-        if (wrote(score)) c["score"] = value_or_null(band_value(out / score, gx, gy, 1));
+        const std::string score = n.value("score_file", std::string());
+        if (!score.empty() && wrote(score))
+          c["score"] = value_or_null(band_value(out / score, gx, gy, 1));
+        else if (c.contains("indicator") && !c["indicator"].is_null())
+          c["score"] = value_or_null(score_from_indicator(n, c["indicator"].get<double>()));
         if (contributions &&
             static_cast<std::size_t>(criterion_index) < contributions->values.size())
           c["contribution"] =
@@ -206,6 +260,9 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
                     num("global_weight", 3).c_str(), num("contribution", 4).c_str());
       t << line;
     }
+    if (!scenario_problem.empty())
+      t << "  (no scores: " << scenario_problem
+        << "; run it again, or set criterion_scores = true in [outputs] to keep score rasters)\n";
     if (!has_explanation)
       t << "  (no contributions: the tree aggregates with a method that does not split "
            "additively)\n";

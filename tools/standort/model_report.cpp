@@ -96,8 +96,17 @@ nlohmann::json model_json(const Scenario& scenario, const std::vector<ValueFunct
       const CriterionSpec& c = scenario.criteria[static_cast<std::size_t>(n.criterion)];
       j["criterion"] = c.name;
       j["indicator_file"] = c.output + ".tif";
-      j["score_file"] = c.name + "_score.tif";
+      if (scenario.outputs.criterion_scores && scenario.criteria.size() > 1)
+        j["score_file"] = c.name + "_score.tif";
       const auto index = static_cast<std::size_t>(n.criterion);
+      // The moments an MS function took from the indicator, so that explain can apply it again.
+      if (c.value.moments_from_data && applied && index < applied->size()) {
+        const ValueDefinition& d = (*applied)[index].definition;
+        if (const auto* small = std::get_if<FuzzyMSSmallValue>(&d))
+          j["moments"] = {{"mean", small->mean}, {"std_dev", small->std_dev}};
+        else if (const auto* large = std::get_if<FuzzyMSLargeValue>(&d))
+          j["moments"] = {{"mean", large->mean}, {"std_dev", large->std_dev}};
+      }
       j["value_function"] = applied && index < applied->size() ? (*applied)[index].describe()
                             : c.value.moments_from_data
                                 ? value_kind_name(c.value.function.kind()) +

@@ -546,7 +546,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         record(w, out_dir / (c.output + ".qml"), "style");
       }
     });
-    if (results.size() > 1)
+    if (results.size() > 1 && scenario.outputs.criterion_scores)
       add_job(1, [&, rp](std::vector<Written>& w) {
         const CriterionResult& r = *rp;
         const CriterionSpec& c = *r.spec;

@@ -109,6 +109,10 @@ struct OutputSpec {
   double suitability_threshold = 0.6;  ///< district area with at least this score
   std::string population_field;        ///< numeric field of the districts: inhabitants
   std::vector<CountSpec> counts;
+  /// Also write each criterion's 0–1 score as <criterion>_score.tif. Off by default: the
+  /// explanation bands already carry each criterion's weighted share, `standort explain` computes
+  /// a cell's scores from the indicators, and the districts table has each score's mean.
+  bool criterion_scores = false;
   bool cog = true;
   bool geojson = true;
   bool gpkg = true;  ///< statistics.gpkg: one layer per district level
