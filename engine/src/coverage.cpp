@@ -247,6 +247,13 @@ float value_of_key(std::uint32_t key) {
   return std::bit_cast<float>((key & 0x80000000u) != 0 ? (key & 0x7fffffffu) : ~key);
 }
 
+// SortItem::pos of a cell wholly inside the polygon: its weight is 1 and is not stored.
+constexpr std::uint32_t k_whole_cell = 0xffffffffu;
+
+double weight_of(const SortItem& item, const std::vector<double>& weights) {
+  return item.pos == k_whole_cell ? 1.0 : weights[item.pos];
+}
+
 // Buffers one thread reuses from district to district.
 struct StatsScratch {
   std::vector<SortItem> items;
@@ -261,7 +268,6 @@ struct StatsScratch {
 // order the cells were visited: the same result as sort_and_merge, several times faster on whole
 // districts. Leaves the merged values in scratch.merged.
 void radix_sort_and_merge(StatsScratch& scratch) {
-  const double* weights = scratch.weights.data();
   std::vector<SortItem>& items = scratch.items;
   const std::size_t n = items.size();
   scratch.buffer.resize(n);
@@ -281,15 +287,23 @@ void radix_sort_and_merge(StatsScratch& scratch) {
       scratch.buffer[count[(item.key >> shift) & (buckets - 1)]++] = item;
     items.swap(scratch.buffer);
   }
+  // Without branches: whether a value repeats the previous one is unpredictable, and a
+  // mispredicted branch per cell costs more than the merge itself.
   std::vector<WeightedValue>& merged = scratch.merged;
-  merged.clear();
-  for (const SortItem& item : items) {
-    const double value = value_of_key(item.key);
-    if (!merged.empty() && merged.back().value == value)  // also merges -0 and +0
-      merged.back().weight += weights[item.pos];
-    else
-      merged.push_back({value, weights[item.pos]});
+  merged.resize(n);
+  if (n == 0) return;
+  merged[0] = {value_of_key(items[0].key), weight_of(items[0], scratch.weights)};
+  std::size_t last = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    const double value = value_of_key(items[i].key);
+    const double w = weight_of(items[i], scratch.weights);
+    const bool repeat = merged[last].value == value;  // also merges -0 and +0
+    const double base = repeat ? merged[last].weight : 0.0;
+    last += repeat ? 0 : 1;
+    merged[last].value = value;
+    merged[last].weight = base + w;
   }
+  merged.resize(last + 1);
 }
 
 }  // namespace
@@ -389,23 +403,34 @@ CoverageWindow coverage_fractions(const Grid& grid, const MultiPolygon& polygon,
 
 namespace {
 
-// Per row of a coverage window, the columns [begin, end) outside which every fraction is 0: the
-// cells a statistic has to visit.
-struct RowSpan {
-  std::int64_t begin = 0;
-  std::int64_t end = 0;
+// The covered cells of a coverage window as runs along its rows, in row-major order: runs of
+// cells wholly inside the polygon (fraction exactly 1, the vast majority, visited without reading
+// their fractions) and runs of partly covered cells. Cells with fraction 0 are in no run; they
+// add nothing to any sum, so skipping them changes no bit.
+struct CoveredRun {
+  std::int64_t row;  // window row
+  std::int64_t begin;
+  std::int64_t end;
+  bool full;
 };
 
-std::vector<RowSpan> covered_spans(const CoverageWindow& w) {
-  std::vector<RowSpan> spans(static_cast<std::size_t>(w.rows));
+std::vector<CoveredRun> covered_runs(const CoverageWindow& w) {
+  std::vector<CoveredRun> runs;
   for (std::int64_t r = 0; r < w.rows; ++r) {
     const double* f = w.fractions.data() + r * w.cols;
-    std::int64_t b = 0, e = w.cols;
-    while (b < e && !(f[b] > 0.0)) ++b;
-    while (e > b && !(f[e - 1] > 0.0)) --e;
-    spans[static_cast<std::size_t>(r)] = {b, e};
+    std::int64_t c = 0;
+    while (c < w.cols) {
+      if (!(f[c] > 0.0)) {
+        ++c;
+        continue;
+      }
+      const bool full = f[c] == 1.0;
+      const std::int64_t begin = c;
+      while (c < w.cols && f[c] > 0.0 && (f[c] == 1.0) == full) ++c;
+      runs.push_back({r, begin, c, full});
+    }
   }
-  return spans;
+  return runs;
 }
 
 void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster<float>& values,
@@ -432,14 +457,15 @@ void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster
 
 /// weighted_stats for one checked window; with `mean_only` the cells are summed but not collected,
 /// so neither the spread nor the median (which needs sorting) is computed. Cells are visited in
-/// row-major order of the window (the zero fractions outside `spans` add nothing to any sum).
+/// row-major order of the window.
 WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
-                           const std::vector<RowSpan>& spans, const Raster<float>& values,
+                           const std::vector<CoveredRun>& runs, const Raster<float>& values,
                            std::optional<double> threshold, bool mean_only, StatsScratch& scratch) {
   WeightedStats out;
   out.threshold = threshold;
   const double cell_area = grid.cell_size() * grid.cell_size();
   const double limit = threshold.value_or(0.0);
+  const bool with_threshold = threshold.has_value();
   double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0, sum_above = 0.0;
   double lo = INFINITY, hi = -INFINITY;
   std::vector<SortItem>& items = scratch.items;
@@ -447,15 +473,30 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   items.clear();
   weights.clear();
   std::int64_t cells = 0;
-  for (std::int64_t r = 0; r < coverage.rows; ++r) {
-    const RowSpan span = spans[static_cast<std::size_t>(r)];
-    const float* row = values.row(coverage.row0 + r).data() + coverage.col0;
-    const double* frac = coverage.fractions.data() + r * coverage.cols;
-    for (std::int64_t c = span.begin; c < span.end; ++c) {
+  for (const CoveredRun& run : runs) {
+    const float* row = values.row(coverage.row0 + run.row).data() + coverage.col0;
+    if (run.full) {
+      for (std::int64_t c = run.begin; c < run.end; ++c) {
+        sum_all += 1.0;
+        const float value = row[c];
+        if (values.is_nodata(value)) continue;
+        const double x = value;
+        ++cells;
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+        if (!mean_only) items.push_back({sortable_key(value), k_whole_cell});
+        sum_c += 1.0;
+        sum_cx += x;
+        if (with_threshold && x >= limit) sum_above += 1.0;
+      }
+      continue;
+    }
+    const double* frac = coverage.fractions.data() + run.row * coverage.cols;
+    for (std::int64_t c = run.begin; c < run.end; ++c) {
       const double f = frac[c];
       sum_all += f;
       const float value = row[c];
-      if (!(f > 0.0) || values.is_nodata(value)) continue;
+      if (values.is_nodata(value)) continue;
       const double x = value;
       ++cells;
       lo = std::min(lo, x);
@@ -466,7 +507,7 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
       }
       sum_c += f;
       sum_cx += f * x;
-      if (threshold && x >= limit) sum_above += f;
+      if (with_threshold && x >= limit) sum_above += f;
     }
   }
   out.covered_area_m2 = sum_all * cell_area;
@@ -482,7 +523,7 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   double sum_sq = 0.0;
   for (const SortItem& item : items) {
     const double d = static_cast<double>(value_of_key(item.key)) - out.mean;
-    sum_sq += weights[item.pos] * d * d;
+    sum_sq += weight_of(item, weights) * d * d;
   }
   out.stddev = std::sqrt(sum_sq / sum_c);
   radix_sort_and_merge(scratch);
@@ -497,7 +538,7 @@ WeightedStats weighted_stats(const Grid& grid, const CoverageWindow& coverage,
                              const std::string& where) {
   check_window(grid, coverage, values, threshold, where);
   StatsScratch scratch;
-  return window_stats(grid, coverage, covered_spans(coverage), values, threshold, false, scratch);
+  return window_stats(grid, coverage, covered_runs(coverage), values, threshold, false, scratch);
 }
 
 std::vector<WeightedStats> coverage_weighted_stats(const Raster<float>& values,
@@ -536,14 +577,14 @@ std::vector<CoverageWindow> coverage_windows(const Grid& grid,
 std::vector<std::vector<WeightedStats>> weighted_stats(const std::vector<CoverageWindow>& windows,
                                                        std::span<const StatRequest> requests,
                                                        int threads, const std::string& where) {
-  std::vector<std::vector<RowSpan>> spans(windows.size());
+  std::vector<std::vector<CoveredRun>> runs(windows.size());
   for (std::size_t k = 0; k < windows.size(); ++k) {
     for (const StatRequest& request : requests) {
       if (!request.values) throw InputError(where + ": a statistics request has no raster");
       check_window(request.values->grid(), windows[k], *request.values, request.threshold,
                    where + ", polygon " + std::to_string(k));
     }
-    spans[k] = covered_spans(windows[k]);
+    runs[k] = covered_runs(windows[k]);
   }
   // One task per raster and window, the largest windows first so that the threads finish
   // together; every task is computed from the inputs alone, so any thread count gives the same
@@ -564,7 +605,7 @@ std::vector<std::vector<WeightedStats>> weighted_stats(const std::vector<Coverag
           const auto k = by_size[static_cast<std::size_t>(t) / requests.size()];
           const auto j = static_cast<std::size_t>(t) % requests.size();
           const StatRequest& r = requests[j];
-          out[j][k] = window_stats(r.values->grid(), windows[k], spans[k], *r.values, r.threshold,
+          out[j][k] = window_stats(r.values->grid(), windows[k], runs[k], *r.values, r.threshold,
                                    r.mean_only, scratch);
         }
       },
