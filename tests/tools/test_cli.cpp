@@ -312,12 +312,15 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
 
 TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   standort::test::TempDir dir;
-  REQUIRE(run("run -q --threads 1 -o " + (dir / "a").string()).code == 0);
-  REQUIRE(run("run -q --threads 7 -o " + (dir / "b").string()).code == 0);
+  // --criterion-scores adds the score rasters of the criteria to the default outputs.
+  REQUIRE(run("run -q --threads 1 --criterion-scores -o " + (dir / "a").string()).code == 0);
+  REQUIRE(run("run -q --threads 7 --criterion-scores -o " + (dir / "b").string()).code == 0);
   for (const char* f : {"campus_distance.tif", "business_density.tif", "wir_gefuehl_score.tif",
+                        "campus_proximity_score.tif", "community_places_score.tif",
                         "suitability.tif", "explanation.tif", "exclusions.tif", "districts.geojson",
                         "stadtbezirke.csv", "statistics.gpkg"}) {
     INFO(f);
+    REQUIRE(std::filesystem::exists(dir / "a" / f));
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
   }
 }

@@ -14,6 +14,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     std::string scenario;
     std::string out_dir;
     double max_memory_gb = 0.0;
+    bool criterion_scores = false;
   };
   auto opt = std::make_shared<Options>();
   app.add_option("scenario", opt->scenario,
@@ -23,6 +24,8 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
   app.add_option("--max-memory-gb", opt->max_memory_gb,
                  "Memory limit for rasters in GiB (overrides [limits])")
       ->check(CLI::Range(0.001, 1e6));
+  app.add_flag("--criterion-scores", opt->criterion_scores,
+               "Also write each criterion's score raster (as [outputs] criterion_scores = true)");
   return [opt, &global]() {
     const std::filesystem::path file =
         opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
@@ -30,6 +33,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     if (opt->max_memory_gb > 0.0)
       scenario.limits.max_bytes =
           static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
+    if (opt->criterion_scores) scenario.outputs.criterion_scores = true;
     const std::filesystem::path out =
         opt->out_dir.empty() ? scenario.outputs.folder : std::filesystem::path(opt->out_dir);
     if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))
