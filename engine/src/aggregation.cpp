@@ -464,6 +464,24 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
     for (std::int64_t r = r0; r < r1; ++r) {
       for (std::size_t i = 0; i < n; ++i) rows[i] = children[i]->row(r).data();
       float* dst = out.row(r).data();
+      if (p.method == AggregationMethod::wlc) {
+        // The weighted sum without the general per-cell dispatch: the same additions in the same
+        // order as evaluate(), so the same bits.
+        for (std::size_t c = 0; c < cols; ++c) {
+          double sum = 0.0;
+          bool missing = false;
+          for (std::size_t i = 0; i < n; ++i) {
+            const float v = rows[i][c];
+            const bool valid = !children[i]->is_nodata(v);
+            if (valid && !(v >= 0.0f && v <= 1.0f) && bad.row < 0)
+              bad = {r, c, i, static_cast<double>(v)};
+            missing |= !(valid && v >= 0.0f && v <= 1.0f);
+            sum += p.weights[i] * static_cast<double>(v);
+          }
+          dst[c] = missing ? nodata : static_cast<float>(sum);
+        }
+        continue;
+      }
       for (std::size_t c = 0; c < cols; ++c) {
         bool missing = false;
         for (std::size_t i = 0; i < n; ++i) {
