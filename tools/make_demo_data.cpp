@@ -81,6 +81,7 @@ constexpr double park_median_employees = 9.0;
 constexpr double district_median_employees = 5.0;
 constexpr double employees_log_sigma = 1.5;
 constexpr double dominant_sector_share = 0.45;  // extra share of a park's own sector
+constexpr std::uint64_t site_seed = 20302;      // synthetic candidate sites
 
 struct ProjContextDeleter {
   void operator()(PJ_CONTEXT* context) const noexcept { proj_context_destroy(context); }
@@ -1186,6 +1187,90 @@ VectorTable make_protected_layer(const Polygon& outline, const LonLatToUtm& to_u
   return table;
 }
 
+/// Synthetic candidate sites for the site ranking and investor matching: plots at each business
+/// park and a few brownfields and campus-adjacent plots, as rectangles of 1.5–14 ha at seeded
+/// positions and orientations, clipped to the city outline. Whether a plot touches water or a
+/// protected area is left to chance, as it would be for real parcels: the exclusion rules then
+/// report the share of it they exclude.
+VectorTable make_site_layer(const Polygon& outline, const LonLatToUtm& to_utm) {
+  VectorTable table = make_table("candidate_sites", standort::GeometryKind::polygon,
+                                 {{"site_id", FieldType::integer},
+                                  {"name", FieldType::string},
+                                  {"kind", FieldType::string},
+                                  {"zoning", FieldType::string},
+                                  {"area_ha", FieldType::real},
+                                  {"origin", FieldType::string}});
+  Random random(site_seed);
+  struct Anchor {
+    std::string name;
+    std::string kind;
+    Point centre;
+    int plots;
+  };
+  std::vector<Anchor> anchors;
+  for (const auto& p : demo::business_parks) {
+    std::string name(p.name);
+    name = name.substr(0, name.find(" ("));
+    anchors.push_back({name, "business park plot", to_utm(p.position), 2});
+  }
+  for (std::size_t c = 0; c < 3 && c < demo::campuses.size(); ++c)
+    anchors.push_back({std::string(demo::campuses[c].name), "campus-adjacent plot",
+                       to_utm(demo::campuses[c].position), 1});
+  for (std::size_t d = 0; d < demo::districts.size(); d += 5)
+    anchors.push_back({std::string(demo::districts[d].name), "brownfield",
+                       to_utm(demo::districts[d].centroid), 1});
+  // Zoning classes of the Baunutzungsverordnung: GE commercial, GI industrial, MI mixed,
+  // SO special area (here: science and technology).
+  auto zoning_of = [&](const std::string& kind) -> std::string {
+    if (kind == "campus-adjacent plot") return "SO";
+    if (kind == "brownfield") return random.uniform() < 0.5 ? "MI" : "GI";
+    return random.uniform() < 0.7 ? "GE" : "GI";
+  };
+  std::int64_t id = 0;
+  for (const Anchor& a : anchors) {
+    for (int k = 0; k < a.plots; ++k) {
+      const double area_m2 = (1.5 + 12.5 * random.uniform()) * 1e4;
+      const double aspect = 1.0 + random.uniform();  // long side / short side
+      const double w = std::sqrt(area_m2 * aspect), h = area_m2 / w;
+      const double angle = random.uniform() * 3.141592653589793;
+      const double offset = 250.0 + 550.0 * random.uniform();
+      const double bearing = random.uniform() * 2.0 * 3.141592653589793;
+      const double cx = a.centre.x() + offset * std::cos(bearing);
+      const double cy = a.centre.y() + offset * std::sin(bearing);
+      Ring ring;
+      for (const auto& [u, v] : {std::pair{-0.5, -0.5}, {-0.5, 0.5}, {0.5, 0.5}, {0.5, -0.5}}) {
+        const double x = u * w, y = v * h;
+        ring.push_back(Point(cx + x * std::cos(angle) - y * std::sin(angle),
+                             cy + x * std::sin(angle) + y * std::cos(angle)));
+      }
+      ring.push_back(ring.front());
+      Polygon plot;
+      plot.outer() = ring;
+      bg::correct(plot);
+      MultiPolygon shape;
+      bg::intersection(plot, outline, shape);
+      remove_specks(shape, speck_area_m2);
+      if (bg::area(shape) < 0.5e4) continue;  // mostly outside the city
+      require_valid(shape, "candidate_sites: " + a.name);
+      const std::string zoning = zoning_of(a.kind);
+      const std::string name =
+          a.name + (a.kind == "brownfield"             ? " brownfield"
+                    : a.kind == "campus-adjacent plot" ? " campus plot"
+                                                       : " plot " + std::to_string(k + 1));
+      table.rows.push_back({integer(++id), text(name), text(a.kind), text(zoning),
+                            hectares(bg::area(shape)), text("synthetic")});
+      table.polygons.push_back(std::move(shape));
+    }
+  }
+  table.metadata["synthetic"] = "yes";
+  table.metadata["origin"] = "synthetic";
+  table.metadata["note"] =
+      "Synthetic candidate sites for demonstrations: rectangles of 1.5-14 ha at seeded positions "
+      "near the business parks, three campuses and every fifth district centroid; names, zoning "
+      "and shapes are invented, not real parcels.";
+  return table;
+}
+
 std::size_t count_outside(const VectorTable& table, const Polygon& outline) {
   return static_cast<std::size_t>(
       std::count_if(table.points.begin(), table.points.end(),
@@ -1221,6 +1306,7 @@ int run(const std::filesystem::path& target) {
   tables.push_back(make_facility_layer(to_utm));
   tables.push_back(std::move(water));
   tables.push_back(std::move(protected_areas));
+  tables.push_back(make_site_layer(outline, to_utm));
 
   if (district_layers.max_area_error > 0.01) {
     std::cerr << "warning: statistische_bezirke: the area fit stopped "

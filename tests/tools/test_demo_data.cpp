@@ -390,3 +390,31 @@ TEST_CASE("the demo generator writes byte-identical files", "[demo]") {
   REQUIRE_FALSE(a.empty());
   CHECK(a == read_bytes(dir / "b.gpkg"));
 }
+
+TEST_CASE("candidate sites: synthetic plots of 0.5-14 ha inside the city, labelled", "[demo]") {
+  auto ds = open_demo();
+  const GeometryPtr city_1m = buffered(*outline(*ds), 1.0);
+  OGRLayer& sites = layer(*ds, "candidate_sites");
+  CHECK(sites.GetFeatureCount() >= 20);
+  CHECK(metadata(sites, "synthetic") == "yes");
+  std::set<std::string> kinds, zonings;
+  std::set<std::int64_t> ids;
+  for (auto& f : sites) {
+    INFO(f->GetFieldAsString("name"));
+    const OGRGeometry* g = f->GetGeometryRef();
+    REQUIRE(g);
+    CHECK(g->IsValid());
+    CHECK(g->Within(city_1m.get()));
+    const double area_ha = g->toMultiPolygon()->get_Area() / 1e4;
+    CHECK_THAT(f->GetFieldAsDouble("area_ha"), WithinAbs(area_ha, 0.006));
+    CHECK(area_ha >= 0.5);
+    CHECK(area_ha <= 14.0 + 1e-6);  // rectangles of at most 14 ha, clipped
+    CHECK(std::string(f->GetFieldAsString("origin")) == "synthetic");
+    kinds.insert(f->GetFieldAsString("kind"));
+    zonings.insert(f->GetFieldAsString("zoning"));
+    ids.insert(f->GetFieldAsInteger64("site_id"));
+  }
+  CHECK(ids.size() == static_cast<std::size_t>(sites.GetFeatureCount()));  // unique ids
+  CHECK(kinds == std::set<std::string>{"brownfield", "business park plot", "campus-adjacent plot"});
+  for (const std::string& z : zonings) CHECK((z == "GE" || z == "GI" || z == "MI" || z == "SO"));
+}
