@@ -913,6 +913,59 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     }
     s.finish();
   }
+  if (const toml::table* t = top.table("sites")) {
+    Section s(*t, "[sites]", label);
+    SiteSpec spec;
+    spec.layer = s.string("layer").value_or("");
+    if (spec.layer.empty()) s.fail(t, "needs layer = \"INPUT\" (a polygon input)");
+    if (!sc.find_input(spec.layer))
+      s.fail(s.get("layer"), "layer = \"" + spec.layer + "\" names no input" +
+                                 did_you_mean(spec.layer, input_names));
+    if (const toml::array* d = s.array("distances")) {
+      for (const auto& entry : *d) {
+        const auto v = entry.value<std::string>();
+        if (!v) s.fail(&entry, "distances entries must be input names (strings)");
+        if (!sc.find_input(*v))
+          s.fail(&entry, "distances names \"" + *v + "\", which is no input" +
+                             did_you_mean(*v, input_names));
+        if (std::find(spec.distances.begin(), spec.distances.end(), *v) != spec.distances.end())
+          s.fail(&entry, "distances names \"" + *v + "\" twice");
+        spec.distances.push_back(*v);
+      }
+    }
+    spec.zoning_field = s.string("zoning_field").value_or("");
+    if (const auto inv = s.string("investors")) spec.investors = resolve(base_dir, *inv);
+    s.finish();
+    sc.sites = std::move(spec);
+  }
+  if (const toml::table* t = top.table("regions")) {
+    Section s(*t, "[regions]", label);
+    RegionSpec spec;
+    RegionOptions& o = spec.options;
+    const auto min_area = s.number("min_area_ha");
+    if (!min_area) s.fail(t, "needs min_area_ha = NUMBER (the smallest region worth reporting)");
+    o.min_area_ha = *min_area;
+    o.max_area_ha = s.number("max_area_ha").value_or(0.0);
+    o.target_area_ha = s.number("target_area_ha").value_or(0.0);
+    o.min_spacing_m = s.number("min_spacing_m").value_or(0.0);
+    if (const auto n = s.number("max_regions")) {
+      if (!(*n >= 1.0 && *n <= 1000.0 && *n == std::floor(*n)))
+        s.fail(s.get("max_regions"), "max_regions must be a whole number from 1 to 1000");
+      o.max_regions = static_cast<int>(*n);
+    }
+    if (const auto c = s.number("connectivity")) {
+      if (*c != 4.0 && *c != 8.0)
+        s.fail(s.get("connectivity"), "connectivity must be 4 (edges) or 8 (edges and corners)");
+      o.eight_connected = *c == 8.0;
+    }
+    try {
+      o.validate("[regions]");
+    } catch (const InputError& e) {
+      s.fail(t, std::string(e.what()).substr(std::string("[regions]: ").size()));
+    }
+    s.finish();
+    sc.regions = std::move(spec);
+  }
   top.finish();
   // District levels write <level>.geojson/.qml/.csv beside the rasters' .tif/.qml, and their
   // tables name columns after the overall score, pillars and criteria: all must stay distinct.

@@ -282,6 +282,7 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       result.features.numeric[defn->GetFieldDefn(i)->GetNameRef()];
     } else if (type == OFTString || type == OFTStringList) {
       string_fields.push_back(i);
+      result.features.text[defn->GetFieldDefn(i)->GetNameRef()];
     }
   }
 
@@ -454,6 +455,9 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
           feature->IsFieldSetAndNotNull(i) ? feature->GetFieldAsDouble(i) : std::nan("");
       fs.numeric[defn->GetFieldDefn(i)->GetNameRef()].push_back(v);
     }
+    for (int i : string_fields)
+      fs.text[defn->GetFieldDefn(i)->GetNameRef()].push_back(
+          feature->IsFieldSetAndNotNull(i) ? feature->GetFieldAsString(i) : "");
   }
   fs.kind = kind.value_or(GeometryKind::point);
   if (dropped_zm)

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <sys/wait.h>
@@ -20,6 +21,7 @@
 using namespace standort;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
 
 namespace {
 
@@ -125,6 +127,9 @@ std::string builtin_scenario_copy() {
   for (auto pos = copy.find("\"demo/"); pos != std::string::npos;
        pos = copy.find("\"demo/", pos + 1))
     copy.insert(pos + 1, std::string(STANDORT_DATA_DIR) + "/");
+  const auto investors = copy.find("\"investors.toml\"");
+  if (investors != std::string::npos)
+    copy.insert(investors + 1, std::string(STANDORT_DATA_DIR) + "/");
   return copy;
 }
 
@@ -166,7 +171,13 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   }
   CHECK(std::filesystem::exists(out / "statistics.gpkg"));
   CHECK(std::filesystem::exists(out / "manifest.json"));
-  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2);
+  // The candidate sites (GeoJSON with a style, CSV, JSON for `standort match`) and the investors'
+  // shortlists, rejections and joint assignment.
+  for (const char* f : {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv",
+                        "rejections.csv", "assignment.csv", "regions.geojson", "regions.qml",
+                        "regions.csv"})
+    CHECK(std::filesystem::exists(out / f));
+  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 10);
 
   GDALAllRegister();
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
@@ -796,7 +807,9 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
   std::unique_ptr<GDALDataset> gpkg(GDALDataset::Open((dir / "out" / "statistics.gpkg").c_str(),
                                                       GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(gpkg);
-  CHECK(gpkg->GetLayerCount() == 2);
+  CHECK(gpkg->GetLayerCount() == 4);  // both district levels, the candidate sites, the regions
+  REQUIRE(gpkg->GetLayerByName("sites"));
+  CHECK(gpkg->GetLayerByName("sites")->GetFeatureCount() >= 20);
 }
 
 TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[cli][explain]") {
@@ -857,4 +870,205 @@ TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[
   const Result missing = run("explain 379235 5700775 " + (dir / "nothing").string());
   CHECK(missing.code == 2);
   CHECK_THAT(missing.output, Contains("run 'standort run' first"));
+}
+
+namespace {
+
+/// Rows of a CSV file as maps from column name to text (simple files: quotes only around text).
+std::vector<std::map<std::string, std::string>> read_csv_rows(const std::filesystem::path& file) {
+  std::istringstream in(read_all(file));
+  auto split = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const char c = line[i];
+      if (c == '"') {
+        if (quoted && i + 1 < line.size() && line[i + 1] == '"') {
+          cell += '"';
+          ++i;
+        } else {
+          quoted = !quoted;
+        }
+      } else if (c == ',' && !quoted) {
+        out.push_back(cell);
+        cell.clear();
+      } else if (c != '\r') {
+        cell += c;
+      }
+    }
+    out.push_back(cell);
+    return out;
+  };
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string> header = split(line);
+  std::vector<std::map<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r") continue;
+    const std::vector<std::string> cells = split(line);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < cells.size(); ++i) row[header[i]] = cells[i];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("sites: ranked, statistics equal the district statistics of the same polygons",
+          "[cli][sites]") {
+  standort::test::TempDir dir;
+  // The built-in scenario with its districts as the candidate sites.
+  std::string text = builtin_scenario_copy();
+  const auto at = text.find("layer = \"sites\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 15, "layer = \"districts\"");
+  for (const char* key : {"zoning_field = ", "investors = "}) {
+    const auto line = text.find(key);
+    REQUIRE(line != std::string::npos);
+    text.erase(line, text.find('\n', line) + 1 - line);
+  }
+  write_file(dir / "s.toml", text);
+  const Result r = run("run -q " + (dir / "s.toml").string() + " -o " + (dir / "out").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto sites = read_csv_rows(dir / "out" / "sites.csv");
+  const auto districts = read_csv_rows(dir / "out" / "districts.csv");
+  REQUIRE(sites.size() == 30);
+  REQUIRE(districts.size() == 30);
+  std::map<std::string, const std::map<std::string, std::string>*> by_name;
+  for (const auto& d : districts) by_name[d.at("name")] = &d;
+  double previous = 2.0;
+  for (std::size_t k = 0; k < sites.size(); ++k) {
+    const auto& s = sites[k];
+    INFO(s.at("name"));
+    CHECK(std::stoi(s.at("rank")) == static_cast<int>(k + 1));
+    const double mean = std::stod(s.at("suitability_mean"));
+    CHECK(mean <= previous);  // ranked by the mean suitability
+    previous = mean;
+    const auto& d = *by_name.at(s.at("name"));
+    for (const char* col : {"suitability_mean", "suitability_min", "suitability_max",
+                            "suitability_std", "suitability_median", "wissen_mean",
+                            "campus_proximity_mean", "campus_proximity_score_mean"})
+      CHECK_THAT(std::stod(s.at(col)), WithinAbs(std::stod(d.at(col)), 1e-9));
+    CHECK_THAT(std::stod(s.at("suitability_pct_at_least_threshold")),
+               WithinAbs(std::stod(d.at("suitability_pct_at_least_60")), 1e-9));
+    CHECK_THAT(std::stod(s.at("area_ha")), WithinRel(std::stod(d.at("area_km2")) * 100.0, 1e-6));
+    CHECK(s.at("districts") == s.at("name"));  // each district lies in itself
+    // The distance to the nearest campus is 0 exactly when a campus lies in the district.
+    const double campus_m = std::stod(s.at("distance_to_campuses_m"));
+    CHECK(campus_m >= 0.0);
+    CHECK((campus_m == 0.0) == (std::stoi(d.at("campuses_count")) > 0));
+  }
+}
+
+TEST_CASE("investors: shortlists meet every requirement; match explains the rest", "[cli][sites]") {
+  standort::test::TempDir dir;
+  const auto out = dir / "out";
+  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  const auto sites = read_csv_rows(out / "sites.csv");
+  const auto shortlists = read_csv_rows(out / "shortlists.csv");
+  const auto rejections = read_csv_rows(out / "rejections.csv");
+  REQUIRE(sites.size() >= 20);
+  REQUIRE_FALSE(shortlists.empty());
+  std::map<std::string, const std::map<std::string, std::string>*> site;
+  for (const auto& s : sites) site[s.at("site_id")] = &s;
+  std::set<std::pair<std::string, std::string>> rejected;
+  for (const auto& x : rejections) {
+    rejected.insert({x.at("investor"), x.at("site_id")});
+    CHECK_FALSE(x.at("requirement").empty());
+  }
+  for (const auto& e : shortlists) {
+    INFO(e.at("investor") << ": " << e.at("site_name"));
+    CHECK(rejected.count({e.at("investor"), e.at("site_id")}) == 0);
+    const auto& s = *site.at(e.at("site_id"));
+    const double area = std::stod(s.at("area_ha"));
+    // data/investors.toml: the battery lab takes 2-9 ha within 3 km of a campus, zoning GE or SO.
+    if (e.at("investor").rfind("Battery", 0) == 0) {
+      CHECK(area >= 2.0);
+      CHECK(area <= 9.0);
+      CHECK(std::stod(s.at("distance_to_campuses_m")) <= 3000.0);
+      CHECK((s.at("zoning") == "GE" || s.at("zoning") == "SO"));
+      CHECK_THAT(std::stod(s.at("excluded_pct")), WithinAbs(0.0, 1e-12));
+    }
+  }
+  // Every investor-site pair is either shortlisted, rejected or ranked beyond the shortlist.
+  const auto assignment = read_csv_rows(out / "assignment.csv");
+  REQUIRE(assignment.size() == 4);  // three investors and the totals
+  CHECK(std::stod(assignment.back().at("joint_fit")) >=
+        std::stod(assignment.back().at("greedy_fit")) - 1e-9);
+
+  const Result text =
+      run("match " + std::string(STANDORT_DATA_DIR) + "/investors.toml " + out.string());
+  INFO(text.output);
+  CHECK(text.code == 0);
+  CHECK_THAT(text.output, Contains("Battery research lab (example)"));
+  CHECK_THAT(text.output, Contains("Joint assignment"));
+  const Result json =
+      run("match --json " + std::string(STANDORT_DATA_DIR) + "/investors.toml " + out.string());
+  REQUIRE(json.code == 0);
+  const auto j = nlohmann::json::parse(json.output.substr(json.output.find('{')));
+  CHECK(j["investors"].size() == 3);
+  write_file(dir / "bad.toml", "[investors.x]\nmax_distance_m = { airports = 5000 }\n");
+  const Result bad = run("match " + (dir / "bad.toml").string() + " " + out.string());
+  CHECK(bad.code == 2);
+  CHECK_THAT(bad.output, Contains("max_distance_m.airports"));
+}
+
+TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing kept",
+          "[cli][regions]") {
+  standort::test::TempDir dir;
+  const auto out = dir / "out";
+  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> ds(
+      GDALDataset::Open((out / "statistics.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(ds);
+  OGRLayer* layer = ds->GetLayerByName("regions");
+  REQUIRE(layer);
+  // data/bochum-strategie.toml: up to five regions of 5-20 ha, at least 1 km apart.
+  REQUIRE(layer->GetFeatureCount() == 5);
+  std::vector<std::unique_ptr<OGRGeometry>> shapes;
+  double previous = 2.0;
+  for (auto& f : *layer) {
+    const OGRGeometry* g = f->GetGeometryRef();
+    REQUIRE(g);
+    CHECK(g->IsValid());
+    const double area_m2 = g->toMultiPolygon()->get_Area();
+    // Outlines follow the 10 m cells: the area is the cell count times 100 m².
+    CHECK_THAT(area_m2,
+               WithinRel(100.0 * static_cast<double>(f->GetFieldAsInteger64("cells")), 1e-9));
+    CHECK_THAT(f->GetFieldAsDouble("area_ha"), WithinRel(area_m2 / 1e4, 1e-6));
+    CHECK(f->GetFieldAsDouble("area_ha") >= 5.0 - 1e-9);
+    CHECK(f->GetFieldAsDouble("area_ha") <= 20.0 + 1e-9);
+    const double mean = f->GetFieldAsDouble("suitability_mean");
+    CHECK(mean <= previous);  // best first
+    previous = mean;
+    CHECK(f->GetFieldAsDouble("suitability_min") <= mean);
+    shapes.emplace_back(g->clone());
+  }
+  // Cell centres at least 1 km apart: the outlines, half a cell outside the centres, at least
+  // 1000 m - 10 m * sqrt(2).
+  for (std::size_t a = 0; a < shapes.size(); ++a)
+    for (std::size_t b = a + 1; b < shapes.size(); ++b)
+      CHECK(shapes[a]->Distance(shapes[b].get()) >= 1000.0 - 10.0 * std::sqrt(2.0) - 1e-6);
+  // No region touches water or a nature reserve (the exclusion rules).
+  std::unique_ptr<GDALDataset> demo(
+      GDALDataset::Open((std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg").c_str(),
+                        GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  REQUIRE(demo);
+  for (const char* name : {"water", "protected_areas"})
+    for (auto& f : *demo->GetLayerByName(name))
+      for (const auto& s : shapes) {
+        std::unique_ptr<OGRGeometry> overlap(s->Intersection(f->GetGeometryRef()));
+        const double a = overlap && !overlap->IsEmpty() && overlap->getDimension() == 2
+                             ? overlap->toMultiPolygon()->get_Area()
+                             : 0.0;
+        // Cells count as excluded by their centre: a region may reach half a cell into a rule's
+        // polygon along its edge, never more.
+        CHECK(a <= 0.5 * 10.0 * s->toMultiPolygon()->get_Area() / 100.0 + 1e-6);
+      }
+  CHECK(std::filesystem::exists(out / "regions.geojson"));
+  CHECK(std::filesystem::exists(out / "regions.csv"));
 }

@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
   add("validate", "Check a scenario and its inputs; write nothing", cli::register_validate);
   add("explain", "Why a location scores as it does: indicators, scores, weights, contributions",
       cli::register_explain);
+  add("match", "Shortlists of a run's candidate sites for investors' requirement profiles",
+      cli::register_match);
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
   add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
       cli::register_proximity);

@@ -2,6 +2,7 @@
 
 #include "districts.hpp"
 #include "model_report.hpp"
+#include "sites.hpp"
 
 #include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
@@ -278,6 +279,21 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
       require(rule.layer, GeometryKind::polygon, "[constraints." + rule.name + "]");
   for (const std::string& level : scenario.outputs.districts)
     require(level, GeometryKind::polygon, "[outputs] districts");
+  if (scenario.sites) {
+    require(scenario.sites->layer, GeometryKind::polygon, "[sites]");
+    for (const std::string& layer : scenario.sites->distances)
+      require(layer, GeometryKind::point, "[sites] distances");
+    const FeatureSet& sites = layer_of(inputs, scenario.sites->layer);
+    const std::string& zoning = scenario.sites->zoning_field;
+    if (!zoning.empty() && !sites.text.count(zoning)) {
+      std::vector<std::string> names;
+      for (const auto& [name, values] : sites.text) names.push_back(name);
+      const std::string best = closest_match(zoning, names);
+      throw InputError(scenario.file.string() + ": [sites] zoning_field = \"" + zoning +
+                       "\" is not a text field of input '" + scenario.sites->layer + "'" +
+                       (best.empty() ? "" : "; did you mean '" + best + "'?"));
+    }
+  }
   const std::string& pop = scenario.outputs.population_field;
   if (!pop.empty() && std::none_of(scenario.outputs.districts.begin(),
                                    scenario.outputs.districts.end(), [&](const std::string& level) {
@@ -330,11 +346,44 @@ std::string node_formula(const Model& model, int node) {
   return text;
 }
 
+/// Pillar name -> title, for reasons like "best on Wandel".
+std::map<std::string, std::string> pillar_titles(const Model& model) {
+  std::map<std::string, std::string> out;
+  for (int k : model.pillars()) {
+    const ModelNode& n = model.nodes[static_cast<std::size_t>(k)];
+    out[n.name] = n.title.empty() ? n.name : n.title;
+  }
+  return out;
+}
+
+/// The names an investor's preferences may weigh: every criterion and every pillar.
+std::vector<std::string> score_names(const Scenario& scenario) {
+  std::vector<std::string> out;
+  for (const ModelNode& n : scenario.model.nodes)
+    if (n.parent >= 0) out.push_back(n.name);
+  return out;
+}
+
+std::vector<std::string> constraint_names(const Scenario& scenario) {
+  std::vector<std::string> out;
+  for (const ConstraintSpec& c : scenario.constraints) out.push_back(c.name);
+  return out;
+}
+
 void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
                   Progress& progress) {
   const auto run_start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
   LoadedInputs inputs = load_inputs(scenario, progress);
+  // Investor profiles are read and checked before anything is computed: a bad profile is bad
+  // input like any other.
+  std::vector<InvestorProfile> investors;
+  if (scenario.sites && !scenario.sites->investors.empty()) {
+    investors = load_investor_profiles(scenario.sites->investors);
+    for (const InvestorProfile& p : investors)
+      check_profile(p, scenario.sites->distances, score_names(scenario),
+                    constraint_names(scenario));
+  }
   for (const auto& [name, report] : inputs.reports)
     for (const auto& w : report.warnings) warnings.push_back(w);
   const Grid grid = plan_grid(scenario, inputs);
@@ -449,11 +498,10 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     progress.end();
   }
 
-  // District statistics, coverage-weighted, for every district level.
-  std::vector<layers::VectorTable> district_tables;
-  if (!scenario.outputs.districts.empty()) {
-    progress.begin("district statistics");
-    std::vector<StatSource> sources;
+  // The rasters summarised per district and per site: the overall score, the pillars, each
+  // indicator, each criterion's score (by its mean).
+  std::vector<StatSource> sources;
+  {
     const Model& model = scenario.model;
     sources.push_back({"suitability", &suitability, true, false, 1e-6});
     for (std::size_t k = 1; k < model.nodes.size(); ++k)
@@ -464,6 +512,12 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                          r.spec->kind == CriterionKind::distance ? 0.01 : 1e-4});
     for (const auto& r : results)
       sources.push_back({r.spec->name + "_score", &r.score, false, true, 1e-6});
+  }
+
+  // District statistics, coverage-weighted, for every district level.
+  std::vector<layers::VectorTable> district_tables;
+  if (!scenario.outputs.districts.empty()) {
+    progress.begin("district statistics");
     std::optional<Raster<float>> excluded;
     if (reason) {
       excluded.emplace(grid, 0.0f, k_nodata);
@@ -476,6 +530,36 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       district_tables.push_back(
           district_statistics(scenario, inputs, level, sources, excluded ? &*excluded : nullptr,
                               scenario.outputs.suitability_threshold, threads, progress));
+    progress.end();
+  }
+
+  // The best contiguous regions over the cells no rule excludes.
+  std::optional<layers::VectorTable> region_run;
+  if (scenario.regions) {
+    progress.begin("find regions");
+    std::optional<Raster<std::uint8_t>> available;
+    if (reason) {
+      available.emplace(grid, std::uint8_t{0});
+      const auto code = reason->cells();
+      auto a = available->cells();
+      for (std::size_t i = 0; i < a.size(); ++i) a[i] = code[i] == 0 ? 1 : 0;
+    }
+    const std::vector<FoundRegion> found = find_regions(
+        suitability, available ? &*available : nullptr, scenario.regions->options, "[regions]");
+    region_run = region_table(scenario, inputs, found, grid);
+    progress.end();
+    progress.note("found " + std::to_string(found.size()) + " region(s)");
+  }
+
+  // Candidate sites, ranked, and the investors' shortlists.
+  std::optional<SiteRun> site_run;
+  std::optional<MatchTables> matches;
+  if (scenario.sites) {
+    progress.begin("sites");
+    site_run = site_statistics(scenario, inputs, sources, reason ? &*reason : nullptr,
+                               k_code_nodata, scenario.outputs.suitability_threshold, threads);
+    if (!investors.empty())
+      matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
     progress.end();
   }
 
@@ -652,10 +736,60 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         record(w, file, "table");
       });
   }
-  if (!district_tables.empty() && scenario.outputs.gpkg)
+  if (site_run) {
+    const layers::VectorTable* t = &site_run->table;
+    if (scenario.outputs.geojson)
+      add_job(0, [&, t](std::vector<Written>& w) {
+        const fs::path file = out_dir / "sites.geojson";
+        layers::write_geojson_rfc7946(file, *t);
+        record(w, file, "vector");
+        if (scenario.outputs.qml) {
+          layers::write_text_atomic(out_dir / "sites.qml", layers::polygon_outline_qml("name"));
+          record(w, out_dir / "sites.qml", "style");
+        }
+      });
+    if (scenario.outputs.csv)
+      add_job(0, [&, t](std::vector<Written>& w) {
+        write_csv(out_dir / "sites.csv", *t);
+        record(w, out_dir / "sites.csv", "table");
+      });
+    add_job(0, [&](std::vector<Written>& w) {
+      write_site_records(out_dir / "sites.json", site_run->records);
+      record(w, out_dir / "sites.json", "table");
+    });
+  }
+  if (matches)
+    add_job(0, [&](std::vector<Written>& w) {
+      write_csv(out_dir / "shortlists.csv", matches->shortlists);
+      record(w, out_dir / "shortlists.csv", "table");
+      write_csv(out_dir / "rejections.csv", matches->rejections);
+      record(w, out_dir / "rejections.csv", "table");
+      write_csv(out_dir / "assignment.csv", matches->assignment);
+      record(w, out_dir / "assignment.csv", "table");
+    });
+  if (region_run) {
+    if (scenario.outputs.geojson)
+      add_job(0, [&](std::vector<Written>& w) {
+        layers::write_geojson_rfc7946(out_dir / "regions.geojson", *region_run);
+        record(w, out_dir / "regions.geojson", "vector");
+        if (scenario.outputs.qml) {
+          layers::write_text_atomic(out_dir / "regions.qml", layers::polygon_outline_qml("rank"));
+          record(w, out_dir / "regions.qml", "style");
+        }
+      });
+    if (scenario.outputs.csv)
+      add_job(0, [&](std::vector<Written>& w) {
+        write_csv(out_dir / "regions.csv", *region_run);
+        record(w, out_dir / "regions.csv", "table");
+      });
+  }
+  std::vector<layers::VectorTable> gpkg_tables = district_tables;
+  if (site_run) gpkg_tables.push_back(site_run->table);
+  if (region_run) gpkg_tables.push_back(*region_run);
+  if (!gpkg_tables.empty() && scenario.outputs.gpkg)
     add_job(0, [&](std::vector<Written>& w) {
       const fs::path file = out_dir / "statistics.gpkg";
-      layers::write_gpkg(file, district_tables);
+      layers::write_gpkg(file, gpkg_tables);
       record(w, file, "vector");
     });
   // With fewer jobs than threads, each job compresses on several threads.

@@ -60,6 +60,8 @@ struct FeatureSet {
   std::vector<MultiPolygon> polygons;
   /// Numeric attributes by field name (NaN where the field is null).
   std::map<std::string, std::vector<double>> numeric;
+  /// Text attributes by field name (UTF-8; empty where the field is null).
+  std::map<std::string, std::vector<std::string>> text;
 
   std::size_t size() const { return fids.size(); }
   Extent extent() const;

@@ -6,6 +6,7 @@
 #include "standort/engine/geometry.hpp"
 #include "standort/engine/grid.hpp"
 #include "standort/engine/model.hpp"
+#include "standort/engine/regions.hpp"
 #include "standort/engine/value_function.hpp"
 
 #include <filesystem>
@@ -120,6 +121,20 @@ struct OutputSpec {
   bool qml = true;
 };
 
+/// Candidate sites ranked by the model: `[sites]`.
+struct SiteSpec {
+  std::string layer;                   ///< polygon input holding the sites
+  std::vector<std::string> distances;  ///< inputs: distance from each site to its nearest feature
+  std::string zoning_field;            ///< text field of the sites: zoning class (optional)
+  std::filesystem::path investors;     ///< investor profiles (TOML), resolved; empty = none
+};
+
+/// The best contiguous regions of the suitability surface over cells no rule excludes:
+/// `[regions]` (see regions.hpp for the procedure).
+struct RegionSpec {
+  RegionOptions options;
+};
+
 struct Scenario {
   std::filesystem::path file;  ///< absolute path of the scenario file ("" for a string)
   std::string name;
@@ -131,6 +146,8 @@ struct Scenario {
   Model model;  ///< the criteria tree over `criteria`, weights resolved
   std::vector<ConstraintSpec> constraints;
   OutputSpec outputs;
+  std::optional<SiteSpec> sites;
+  std::optional<RegionSpec> regions;
 
   const InputSpec* find_input(const std::string& name) const;
 };
