@@ -966,6 +966,45 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     s.finish();
     sc.regions = std::move(spec);
   }
+  if (const toml::table* t = top.table("sensitivity")) {
+    Section s(*t, "[sensitivity]", label);
+    SensitivitySpec& spec = sc.sensitivity;
+    WeightPerturbation& p = spec.perturbation;
+    auto whole = [&](const std::string& key, double lo, double hi) -> std::optional<int> {
+      const auto v = s.number(key);
+      if (!v) return std::nullopt;
+      if (!(*v >= lo && *v <= hi && *v == std::floor(*v))) {
+        std::ostringstream m;
+        m << key << " must be a whole number from " << lo << " to " << hi;
+        s.fail(s.get(key), m.str());
+      }
+      return static_cast<int>(*v);
+    };
+    if (const auto runs = whole("runs", 1, 1e6)) p.runs = *runs;
+    if (const auto k = whole("top_k", 1, 1e6)) spec.top_k = *k;
+    if (const auto c = whole("cell_runs", 0, 1e6)) spec.cell_runs = *c;
+    if (const auto seed = whole("seed", 0, 2147483647)) p.seed = static_cast<std::uint64_t>(*seed);
+    const std::string kind = s.string("perturbation").value_or("dirichlet");
+    if (kind == "dirichlet")
+      p.kind = WeightPerturbation::Kind::dirichlet;
+    else if (kind == "uniform")
+      p.kind = WeightPerturbation::Kind::uniform_percent;
+    else
+      s.fail(s.get("perturbation"), "perturbation \"" + kind + "\" is unknown" +
+                                        did_you_mean(kind, {"dirichlet", "uniform"}));
+    p.concentration = s.number("concentration").value_or(p.concentration);
+    p.percent = s.number("percent").value_or(p.percent);
+    if (const toml::array* d = s.array("deltas")) {
+      spec.deltas.clear();
+      for (const auto& e : *d) spec.deltas.push_back(s.as_number(&e, "deltas entries"));
+    }
+    try {
+      p.validate("[sensitivity]");
+    } catch (const InputError& e) {
+      s.fail(t, std::string(e.what()).substr(std::string("[sensitivity]: ").size()));
+    }
+    s.finish();
+  }
   top.finish();
   // District levels write <level>.geojson/.qml/.csv beside the rasters' .tif/.qml, and their
   // tables name columns after the overall score, pillars and criteria: all must stay distinct.

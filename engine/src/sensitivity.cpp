@@ -427,6 +427,140 @@ Raster<float> sd_by_covariance(const Model& model,
   return out;
 }
 
+// The inner nodes that are not weighted sums, for the by_order method.
+std::vector<std::size_t> ordered_nodes(const Model& model) {
+  std::vector<std::size_t> out;
+  for (std::size_t k = 0; k < model.nodes.size(); ++k)
+    if (model.nodes[k].criterion < 0 && model.nodes[k].aggregation.method != AggregationMethod::wlc)
+      out.push_back(k);
+  return out;
+}
+
+std::size_t factorial(std::size_t n) { return n <= 1 ? 1 : n * factorial(n - 1); }
+
+// The order of `values` (indices by decreasing value, ties by index) as its position among the
+// n! permutations in lexicographic order.
+std::size_t order_index(const double* values, std::size_t n) {
+  std::size_t idx[8];
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  std::stable_sort(idx, idx + n,
+                   [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
+  // Lehmer code of the permutation.
+  std::size_t code = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t smaller = 0;
+    for (std::size_t j = i + 1; j < n; ++j) smaller += idx[j] < idx[i];
+    code = code * (n - i) + smaller;
+  }
+  return code;
+}
+
+// The permutation with Lehmer code `code` (inverse of order_index).
+std::vector<std::size_t> permutation_of(std::size_t code, std::size_t n) {
+  std::vector<std::size_t> digits(n);
+  for (std::size_t i = n; i-- > 0;) {
+    const std::size_t base = n - i;
+    digits[i] = code % base;
+    code /= base;
+  }
+  std::vector<std::size_t> pool(n), out;
+  for (std::size_t i = 0; i < n; ++i) pool[i] = i;
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(pool[digits[i]]);
+    pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(digits[i]));
+  }
+  return out;
+}
+
+Raster<float> sd_by_order(const Model& model, const std::vector<const Raster<float>*>& criteria,
+                          const std::vector<std::vector<double>>& run_weights, float nodata,
+                          int threads) {
+  const std::vector<std::size_t> nodes = ordered_nodes(model);
+  const std::size_t n = criteria.size();
+  // Cases: one order per ordered node, combined in mixed radix.
+  std::vector<std::size_t> radix;
+  std::size_t cases = 1;
+  for (std::size_t k : nodes) {
+    radix.push_back(factorial(model.nodes[k].children.size()));
+    cases *= radix.back();
+  }
+  // Per case and run the coefficients: the criteria's shares of the overall score at a cell whose
+  // scores have that order, divided by the scores (explain_cell; shares are linear in the scores
+  // once the orders are fixed). Their covariance over the runs, Welford in run order.
+  std::vector<std::vector<double>> cov(cases, std::vector<double>(n * n, 0.0));
+  Model m = model;
+  std::vector<double> mean(n), coef(n), rep(n);
+  for (std::size_t c = 0; c < cases; ++c) {
+    std::fill(rep.begin(), rep.end(), 0.5);
+    std::size_t rest = c;
+    for (std::size_t o = nodes.size(); o-- > 0;) {
+      const std::size_t code = rest % radix[o];
+      rest /= radix[o];
+      const auto& children = model.nodes[nodes[o]].children;
+      const std::vector<std::size_t> perm = permutation_of(code, children.size());
+      for (std::size_t j = 0; j < perm.size(); ++j) {
+        const auto leaf = static_cast<std::size_t>(children[perm[j]]);
+        rep[static_cast<std::size_t>(model.nodes[leaf].criterion)] =
+            0.9 - 0.8 * static_cast<double>(j) / static_cast<double>(perm.size());
+      }
+    }
+    std::fill(mean.begin(), mean.end(), 0.0);
+    std::vector<double>& cv = cov[c];
+    for (std::size_t r = 0; r < run_weights.size(); ++r) {
+      for (std::size_t k = 0; k < m.nodes.size(); ++k) m.nodes[k].weight = run_weights[r][k];
+      const CellExplanation e = explain_cell(m, rep);
+      for (std::size_t i = 0; i < n; ++i) coef[i] = e.contributions[i] / rep[i];
+      const double count = static_cast<double>(r + 1);
+      std::vector<double> before(mean);
+      for (std::size_t i = 0; i < n; ++i) mean[i] += (coef[i] - mean[i]) / count;
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+          cv[i * n + j] += (coef[i] - before[i]) * (coef[j] - mean[j]);
+    }
+    for (double& v : cv) v /= static_cast<double>(run_weights.size());
+  }
+  const Grid& grid = criteria[0]->grid();
+  const auto cols = static_cast<std::size_t>(grid.cols());
+  Raster<float> out(grid, NoFill{}, nodata);
+  parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
+    std::vector<double> s(n), child(8);
+    std::vector<const float*> rows(n);
+    for (std::int64_t r = r0; r < r1; ++r) {
+      for (std::size_t i = 0; i < n; ++i) rows[i] = criteria[i]->row(r).data();
+      float* dst = out.row(r).data();
+      for (std::size_t col = 0; col < cols; ++col) {
+        bool missing = false;
+        for (std::size_t i = 0; i < n; ++i) {
+          const float v = rows[i][col];
+          missing |= criteria[i]->is_nodata(v);
+          s[i] = static_cast<double>(v);
+        }
+        if (missing) {
+          dst[col] = nodata;
+          continue;
+        }
+        std::size_t c = 0;
+        for (std::size_t o = 0; o < nodes.size(); ++o) {
+          const auto& children = model.nodes[nodes[o]].children;
+          for (std::size_t j = 0; j < children.size(); ++j)
+            child[j] = s[static_cast<std::size_t>(
+                model.nodes[static_cast<std::size_t>(children[j])].criterion)];
+          c = c * radix[o] + order_index(child.data(), children.size());
+        }
+        const std::vector<double>& cv = cov[c];
+        double variance = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+          double row_sum = 0.0;
+          for (std::size_t j = 0; j < n; ++j) row_sum += cv[i * n + j] * s[j];
+          variance += s[i] * row_sum;
+        }
+        dst[col] = static_cast<float>(std::sqrt(std::max(0.0, variance)));
+      }
+    }
+  });
+  return out;
+}
+
 Raster<float> sd_by_evaluation(const Model& model,
                                const std::vector<const Raster<float>*>& criteria,
                                const std::vector<std::vector<double>>& run_weights, float nodata,
@@ -625,6 +759,23 @@ SensitivityResult site_sensitivity(const Model& model,
   return result;
 }
 
+bool is_piecewise_linear(const Model& model) {
+  std::size_t cases = 1;
+  for (const ModelNode& n : model.nodes) {
+    if (n.criterion >= 0 || n.aggregation.method == AggregationMethod::wlc) continue;
+    const AggregationMethod m = n.aggregation.method;
+    if (m != AggregationMethod::owa && m != AggregationMethod::fuzzy_and &&
+        m != AggregationMethod::fuzzy_or)
+      return false;
+    if (n.children.size() > 6) return false;
+    for (int c : n.children)
+      if (model.nodes[static_cast<std::size_t>(c)].criterion < 0) return false;
+    cases *= factorial(n.children.size());
+    if (cases > 720) return false;
+  }
+  return true;
+}
+
 bool is_linear(const Model& model) {
   return std::all_of(model.nodes.begin(), model.nodes.end(), [](const ModelNode& n) {
     return n.criterion >= 0 || n.aggregation.method == AggregationMethod::wlc;
@@ -680,7 +831,16 @@ Raster<float> score_sd_raster(const Model& model,
   check_run_weights(model, run_weights, where);
   check_criterion_rasters(model, criterion_scores, criteria, threads, where);
   if (method == ScoreSdMethod::automatic)
-    method = is_linear(model) ? ScoreSdMethod::covariance : ScoreSdMethod::direct;
+    method = is_linear(model)             ? ScoreSdMethod::covariance
+             : is_piecewise_linear(model) ? ScoreSdMethod::by_order
+                                          : ScoreSdMethod::direct;
+  if (method == ScoreSdMethod::by_order) {
+    if (!is_piecewise_linear(model))
+      throw InputError(where +
+                       ": the by-order method needs weighted sums and OWA / fuzzy AND / fuzzy OR "
+                       "nodes over criteria only; use the direct evaluation for this tree");
+    return sd_by_order(model, criterion_scores, run_weights, nodata, threads);
+  }
   if (method == ScoreSdMethod::covariance) {
     if (!is_linear(model))
       throw InputError(where +

@@ -484,7 +484,8 @@ TEST_CASE("score sd of a non-linear tree: every run evaluated as evaluate_model 
   const float nodata = -9999.0f;
   const auto criteria = random_criteria(8, 5, 5, nodata, 8);
   const Matrix w = sample_weights(m, dirichlet(50.0, 40, 6), "t");
-  const Raster<float> sd = score_sd_raster(m, pointers(criteria), w, nodata, 2);
+  const Raster<float> sd =
+      score_sd_raster(m, pointers(criteria), w, nodata, 2, ScoreSdMethod::direct);
   std::vector<double> mean(40, 0.0), m2(40, 0.0);
   for (std::size_t r = 0; r < w.size(); ++r) {
     const ModelScores ms = evaluate_model(with_weights(m, w[r]), pointers(criteria), nodata, 1);
@@ -617,4 +618,42 @@ TEST_CASE("sensitivity input errors name where, what and how to fix it", "[sensi
              Contains("sum to 1.1, not 1"));
   CHECK_THAT(error_of([&] { score_sd_raster(m, pointers(criteria), {}, -1.0f, 1); }),
              Contains("no runs"));
+}
+
+TEST_CASE("score sd by order of the OWA / fuzzy children equals direct evaluation",
+          "[sensitivity]") {
+  const float nodata = -9999.0f;
+  AggregationSpec fuzzy_and;
+  fuzzy_and.method = AggregationMethod::fuzzy_and;
+  for (const AggregationSpec& q : {owa(0.3), owa(0.8), fuzzy_and}) {
+    const Model m = tree(q);
+    REQUIRE_FALSE(is_linear(m));
+    REQUIRE(is_piecewise_linear(m));
+    const auto criteria = random_criteria(30, 20, 5, nodata, 11);
+    const Matrix w = sample_weights(m, dirichlet(20.0, 60, 4), "t");
+    const Raster<float> by_order =
+        score_sd_raster(m, pointers(criteria), w, nodata, 2, ScoreSdMethod::by_order);
+    const Raster<float> direct =
+        score_sd_raster(m, pointers(criteria), w, nodata, 1, ScoreSdMethod::direct);
+    const Raster<float> automatic = score_sd_raster(m, pointers(criteria), w, nodata, 3);
+    double largest = 0.0;
+    for (std::size_t i = 0; i < by_order.cells().size(); ++i) {
+      REQUIRE((by_order.cells()[i] == nodata) == (direct.cells()[i] == nodata));
+      if (direct.cells()[i] == nodata) continue;
+      // Direct evaluation stores node scores as Float32 (as evaluate_model does): 1e-6.
+      CHECK_THAT(by_order.cells()[i], WithinAbs(direct.cells()[i], 1e-6));
+      CHECK(automatic.cells()[i] == by_order.cells()[i]);  // automatic picks by_order, any threads
+      largest = std::max(largest, static_cast<double>(direct.cells()[i]));
+    }
+    CHECK(largest > 1e-3);
+  }
+  // An OWA over a pillar (an inner node) orders run-dependent scores: not piecewise linear here.
+  Model nested = build({{"goal", -1, -1, 1.0},
+                        {"q", 0, -1, 0.5},
+                        {"p", 0, -1, 0.5},
+                        {"a", 2, 0, 0.5},
+                        {"b", 2, 1, 0.5},
+                        {"c", 1, 2, 1.0}});
+  nested.nodes[0].aggregation = owa(0.3);
+  CHECK_FALSE(is_piecewise_linear(nested));
 }

@@ -173,9 +173,9 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   CHECK(std::filesystem::exists(out / "manifest.json"));
   // The candidate sites (GeoJSON with a style, CSV, JSON for `standort match`) and the investors'
   // shortlists, rejections and joint assignment.
-  for (const char* f : {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv",
-                        "rejections.csv", "assignment.csv", "regions.geojson", "regions.qml",
-                        "regions.csv"})
+  for (const char* f :
+       {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv", "rejections.csv",
+        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv"})
     CHECK(std::filesystem::exists(out / f));
   CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 10);
 
@@ -1071,4 +1071,71 @@ TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing 
       }
   CHECK(std::filesystem::exists(out / "regions.geojson"));
   CHECK(std::filesystem::exists(out / "regions.csv"));
+}
+
+TEST_CASE("run --sensitivity: rank intervals and score sd, reproducible for any thread count",
+          "[cli][sensitivity]") {
+  standort::test::TempDir dir;
+  REQUIRE(run("run -q --sensitivity --threads 1 -o " + (dir / "a").string()).code == 0);
+  REQUIRE(run("run -q --sensitivity --threads 3 -o " + (dir / "b").string()).code == 0);
+  for (const char* f : {"sensitivity_sites.csv", "sensitivity_sweep.csv", "score_sd.tif"}) {
+    INFO(f);
+    REQUIRE(std::filesystem::exists(dir / "a" / f));
+    CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));  // same seed, any threads
+  }
+  const auto rows = read_csv_rows(dir / "a" / "sensitivity_sites.csv");
+  const auto sites = read_csv_rows(dir / "a" / "sites.csv");
+  REQUIRE(rows.size() == sites.size());
+  double p_sum = 0.0;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto& r = rows[k];
+    INFO(r.at("name"));
+    CHECK(std::stoi(r.at("base_rank")) == static_cast<int>(k + 1));
+    const double p = std::stod(r.at("p_top_5"));
+    CHECK(p >= 0.0);
+    CHECK(p <= 1.0);
+    p_sum += p;
+    CHECK(std::stoi(r.at("rank_p05")) <= std::stoi(r.at("rank_p50")));
+    CHECK(std::stoi(r.at("rank_p50")) <= std::stoi(r.at("rank_p95")));
+    CHECK(std::stod(r.at("score_sd")) >= 0.0);
+  }
+  CHECK_THAT(p_sum, WithinAbs(5.0, 1e-4));  // five places in the top 5 in every run
+  const auto manifest = nlohmann::json::parse(read_all(dir / "a" / "manifest.json"));
+  CHECK(manifest["sensitivity"]["runs"] == 1000);
+  // The score sd raster: every cell with a score has an sd, small against the 0..1 range.
+  GDALAllRegister();
+  std::unique_ptr<GDALDataset> sd(
+      GDALDataset::Open((dir / "a" / "score_sd.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  std::unique_ptr<GDALDataset> suit(GDALDataset::Open((dir / "a" / "suitability.tif").c_str(),
+                                                      GDAL_OF_RASTER | GDAL_OF_READONLY));
+  REQUIRE(sd);
+  REQUIRE(suit);
+  const std::vector<float> s = read_band(*sd, 1), u = read_band(*suit, 1);
+  std::size_t valid = 0, mismatched = 0, out_of_range = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    mismatched += (s[i] == -9999.0f) != (u[i] == -9999.0f);
+    if (s[i] == -9999.0f) continue;
+    ++valid;
+    out_of_range += !(s[i] >= 0.0f && s[i] < 0.2f);
+  }
+  CHECK(valid > 100000);
+  CHECK(mismatched == 0);
+  CHECK(out_of_range == 0);
+
+  // Zero perturbation: every site keeps its base rank in every run.
+  std::string text = builtin_scenario_copy();
+  const auto at = text.find("perturbation = \"dirichlet\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 26, "perturbation = \"uniform\"\npercent = 0");
+  write_file(dir / "zero.toml", text);
+  REQUIRE(
+      run("run -q --sensitivity " + (dir / "zero.toml").string() + " -o " + (dir / "z").string())
+          .code == 0);
+  for (const auto& r : read_csv_rows(dir / "z" / "sensitivity_sites.csv")) {
+    const double p = std::stod(r.at("p_top_5"));
+    CHECK((p == 0.0 || p == 1.0));
+    CHECK(r.at("rank_p05") == r.at("base_rank"));
+    CHECK(r.at("rank_p95") == r.at("base_rank"));
+    CHECK_THAT(std::stod(r.at("score_sd")), WithinAbs(0.0, 1e-12));
+  }
 }

@@ -15,6 +15,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     std::string out_dir;
     double max_memory_gb = 0.0;
     bool criterion_scores = false;
+    bool sensitivity = false;
   };
   auto opt = std::make_shared<Options>();
   app.add_option("scenario", opt->scenario,
@@ -26,6 +27,9 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::Range(0.001, 1e6));
   app.add_flag("--criterion-scores", opt->criterion_scores,
                "Also write each criterion's score raster (as [outputs] criterion_scores = true)");
+  app.add_flag("--sensitivity", opt->sensitivity,
+               "Also test how stable the site ranking and each cell's score are when the weights "
+               "vary ([sensitivity] in the scenario)");
   return [opt, &global]() {
     const std::filesystem::path file =
         opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
@@ -40,7 +44,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
       throw InputError(out.string() +
                        ": the output folder is an existing file; choose another folder with -o");
     Progress progress(global.quiet);
-    run_scenario(scenario, out, global.threads, progress);
+    run_scenario(scenario, out, global.threads, progress, opt->sensitivity);
     if (!global.quiet) {
       const auto abs = std::filesystem::absolute(out).lexically_normal();
       std::cout << "standort: outputs written to " << abs.string() << "\n"

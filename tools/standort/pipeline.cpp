@@ -371,7 +371,7 @@ std::vector<std::string> constraint_names(const Scenario& scenario) {
 }
 
 void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
-                  Progress& progress) {
+                  Progress& progress, bool sensitivity) {
   const auto run_start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
   LoadedInputs inputs = load_inputs(scenario, progress);
@@ -561,6 +561,60 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     if (!investors.empty())
       matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
     progress.end();
+  }
+
+  // Sensitivity of the ranking and of every cell's score to the weights (run --sensitivity).
+  std::optional<layers::VectorTable> sensitivity_sites, sensitivity_sweep;
+  std::optional<Raster<float>> score_sd;
+  nlohmann::json sensitivity_json;
+  if (sensitivity) {
+    const SensitivitySpec& spec = scenario.sensitivity;
+    progress.begin("sensitivity: weights");
+    const std::vector<std::vector<double>> run_weights =
+        sample_weights(scenario.model, spec.perturbation, "[sensitivity]");
+    progress.end();
+    if (site_run) {
+      progress.begin("sensitivity: sites");
+      std::vector<std::vector<double>> site_scores;
+      for (const SiteRecord& r : site_run->records) {
+        std::vector<double> row;
+        for (const CriterionSpec& c : scenario.criteria) {
+          const auto it = r.scores.find(c.name);
+          row.push_back(it == r.scores.end() ? std::nan("") : it->second);
+        }
+        site_scores.push_back(std::move(row));
+      }
+      const SensitivityResult result = site_sensitivity(
+          scenario.model, site_scores, spec.perturbation, spec.top_k, threads, "[sensitivity]");
+      const std::vector<SweepResult> sweep =
+          one_at_a_time(scenario.model, site_scores, spec.deltas, "[sensitivity] deltas");
+      sensitivity_sites = sensitivity_site_table(site_run->records, result);
+      sensitivity_sweep = sensitivity_sweep_table(scenario.model, site_run->records, result, sweep);
+      progress.end();
+    }
+    progress.begin("sensitivity: cells");
+    const std::size_t cell_runs =
+        spec.cell_runs > 0
+            ? std::min<std::size_t>(static_cast<std::size_t>(spec.cell_runs), run_weights.size())
+            : run_weights.size();
+    const std::vector<std::vector<double>> cell_weights(run_weights.begin(),
+                                                        run_weights.begin() + cell_runs);
+    std::vector<const Raster<float>*> criterion_rasters;
+    for (const auto& r : results) criterion_rasters.push_back(&r.score);
+    score_sd = score_sd_raster(scenario.model, criterion_rasters, cell_weights, k_nodata, threads);
+    progress.end();
+    sensitivity_json = {
+        {"runs", spec.perturbation.runs},
+        {"cell_runs", cell_runs},
+        {"perturbation",
+         spec.perturbation.kind == WeightPerturbation::Kind::dirichlet
+             ? "dirichlet, concentration " + format_number(spec.perturbation.concentration, 6)
+             : "uniform, +/- " + format_number(spec.perturbation.percent, 6) + " %"},
+        {"seed", spec.perturbation.seed},
+        {"top_k", spec.top_k},
+        {"deltas", spec.deltas},
+        {"cell_method", is_linear(scenario.model) ? "covariance of the global weights"
+                                                  : "direct evaluation of every run"}};
   }
 
   // Outputs: every file atomically, manifest last.
@@ -783,6 +837,37 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         record(w, out_dir / "regions.csv", "table");
       });
   }
+  if (sensitivity_sites && scenario.outputs.csv)
+    add_job(0, [&](std::vector<Written>& w) {
+      write_csv(out_dir / "sensitivity_sites.csv", *sensitivity_sites);
+      record(w, out_dir / "sensitivity_sites.csv", "table");
+      write_csv(out_dir / "sensitivity_sweep.csv", *sensitivity_sweep);
+      record(w, out_dir / "sensitivity_sweep.csv", "table");
+    });
+  if (score_sd && scenario.outputs.cog)
+    add_job(1, [&](std::vector<Written>& w) {
+      const fs::path file = out_dir / "score_sd.tif";
+      layers::write_geotiff(
+          file, grid,
+          {{score_sd->cells(),
+            "standard deviation of the suitability under perturbed weights",
+            "",
+            {{"runs", sensitivity_json["cell_runs"].dump()},
+             {"perturbation", sensitivity_json["perturbation"].get<std::string>()},
+             {"seed", sensitivity_json["seed"].dump()}}}},
+          cog);
+      record(w, file, "raster");
+      if (scenario.outputs.qml) {
+        double top = 0.0;
+        for (float v : score_sd->cells())
+          if (v != k_nodata) top = std::max(top, static_cast<double>(v));
+        layers::write_text_atomic(
+            out_dir / "score_sd.qml",
+            layers::raster_pseudocolor_qml(
+                1, layers::ramp_stops(0.0, std::max(top, 1e-6), false, 4), 4));
+        record(w, out_dir / "score_sd.qml", "style");
+      }
+    });
   std::vector<layers::VectorTable> gpkg_tables = district_tables;
   if (site_run) gpkg_tables.push_back(site_run->table);
   if (region_run) gpkg_tables.push_back(*region_run);
@@ -852,6 +937,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   manifest["model"] = model_json(scenario, &applied);
   for (const ModelNode& n : scenario.model.nodes)
     if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
+  if (sensitivity) manifest["sensitivity"] = sensitivity_json;
   manifest["warnings"] = warnings;
   manifest["warning_count"] = warnings.size();
   manifest["outputs"] = outputs;

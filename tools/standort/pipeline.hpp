@@ -93,6 +93,6 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
 
 /// Runs the whole scenario and writes outputs to `out_dir`; manifest.json last.
 void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads,
-                  Progress& progress);
+                  Progress& progress, bool sensitivity = false);
 
 }  // namespace standort::cli

@@ -320,6 +320,61 @@ layers::VectorTable region_table(const Scenario& scenario, const LoadedInputs& i
   return t;
 }
 
+layers::VectorTable sensitivity_site_table(const std::vector<SiteRecord>& sites,
+                                           const SensitivityResult& result) {
+  layers::VectorTable t;
+  t.name = "sensitivity_sites";
+  const std::string top = std::to_string(result.top_k);
+  t.fields = {{"base_rank", layers::FieldType::integer}, {"site_id", layers::FieldType::string},
+              {"name", layers::FieldType::string},       {"base_score", layers::FieldType::real},
+              {"p_top_" + top, layers::FieldType::real}, {"rank_p05", layers::FieldType::integer},
+              {"rank_p50", layers::FieldType::integer},  {"rank_p95", layers::FieldType::integer},
+              {"score_mean", layers::FieldType::real},   {"score_sd", layers::FieldType::real}};
+  std::vector<std::size_t> order(sites.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return result.sites[a].base_rank < result.sites[b].base_rank;
+  });
+  for (const std::size_t i : order) {
+    const SiteSensitivity& x = result.sites[i];
+    t.rows.push_back({static_cast<std::int64_t>(x.base_rank), sites[i].id, sites[i].name,
+                      round_to(x.base_score, 1e-6), round_to(x.p_top_k, 1e-6),
+                      static_cast<std::int64_t>(x.rank_p05), static_cast<std::int64_t>(x.rank_p50),
+                      static_cast<std::int64_t>(x.rank_p95), round_to(x.score_mean, 1e-6),
+                      round_to(x.score_sd, 1e-6)});
+  }
+  t.metadata["runs"] = std::to_string(result.runs);
+  return t;
+}
+
+layers::VectorTable sensitivity_sweep_table(const Model& model,
+                                            const std::vector<SiteRecord>& sites,
+                                            const SensitivityResult& base_result,
+                                            const std::vector<SweepResult>& sweep) {
+  layers::VectorTable t;
+  t.name = "sensitivity_sweep";
+  t.fields = {{"weight_of", layers::FieldType::string}, {"among", layers::FieldType::string},
+              {"base_weight", layers::FieldType::real}, {"change", layers::FieldType::real},
+              {"weight", layers::FieldType::real},      {"site_id", layers::FieldType::string},
+              {"name", layers::FieldType::string},      {"base_rank", layers::FieldType::integer},
+              {"rank", layers::FieldType::integer},     {"moved", layers::FieldType::integer}};
+  // Base ranks as the sensitivity analysis scores sites: the tree over their mean criterion
+  // scores with the scenario's weights.
+  std::vector<std::size_t> base(sites.size());
+  for (std::size_t i = 0; i < sites.size() && i < base_result.sites.size(); ++i)
+    base[i] = static_cast<std::size_t>(base_result.sites[i].base_rank);
+  for (const SweepResult& s : sweep) {
+    const ModelNode& n = model.nodes[static_cast<std::size_t>(s.node)];
+    const ModelNode& parent = model.nodes[static_cast<std::size_t>(n.parent)];
+    for (std::size_t i = 0; i < sites.size() && i < s.ranks.size(); ++i)
+      t.rows.push_back({n.name, parent.name, round_to(n.weight, 1e-6), round_to(s.delta, 1e-6),
+                        round_to(s.weight, 1e-6), sites[i].id, sites[i].name,
+                        static_cast<std::int64_t>(base[i]), static_cast<std::int64_t>(s.ranks[i]),
+                        static_cast<std::int64_t>(base[i]) - s.ranks[i]});
+  }
+  return t;
+}
+
 void write_site_records(const std::filesystem::path& target, const std::vector<SiteRecord>& sites) {
   nlohmann::json out = nlohmann::json::array();
   auto finite_or_null = [](double v) {

@@ -9,6 +9,7 @@
 #include "standort/engine/assignment.hpp"
 #include "standort/engine/matching.hpp"
 #include "standort/engine/regions.hpp"
+#include "standort/engine/sensitivity.hpp"
 #include "standort/layers/vector_writer.hpp"
 
 #include <cstdint>
@@ -34,6 +35,19 @@ SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
 /// (when given), and its outline traced along the cell edges.
 layers::VectorTable region_table(const Scenario& scenario, const LoadedInputs& inputs,
                                  const std::vector<FoundRegion>& regions, const Grid& grid);
+
+/// Sites are scored as the tree over their mean criterion scores (so the exclusions, which only
+/// lower cells' overall scores, do not enter). Per site (in rank order of the base weights): base
+/// rank and score, the probability of ranking
+/// top_k or better, the 5 / 50 / 95 % rank percentiles and the score's mean and sd over the runs.
+layers::VectorTable sensitivity_site_table(const std::vector<SiteRecord>& sites,
+                                           const SensitivityResult& result);
+/// One row per weight change and site: the weight changed, its new value, the site's rank and how
+/// far it moved from its base rank.
+layers::VectorTable sensitivity_sweep_table(const Model& model,
+                                            const std::vector<SiteRecord>& sites,
+                                            const SensitivityResult& base_result,
+                                            const std::vector<SweepResult>& sweep);
 
 /// Site records as JSON (for `standort match`), atomically.
 void write_site_records(const std::filesystem::path& target, const std::vector<SiteRecord>& sites);

@@ -7,6 +7,7 @@
 #include "standort/engine/grid.hpp"
 #include "standort/engine/model.hpp"
 #include "standort/engine/regions.hpp"
+#include "standort/engine/sensitivity.hpp"
 #include "standort/engine/value_function.hpp"
 
 #include <filesystem>
@@ -135,6 +136,15 @@ struct RegionSpec {
   RegionOptions options;
 };
 
+/// How stable the results are under perturbed weights: `[sensitivity]`, computed by
+/// `standort run --sensitivity`.
+struct SensitivitySpec {
+  WeightPerturbation perturbation;  ///< runs, kind, concentration or percent, seed
+  int top_k = 5;                    ///< sites: the probability of ranking this well or better
+  int cell_runs = 0;                ///< runs for the per-cell sd raster; 0 = all runs
+  std::vector<double> deltas{-0.2, -0.1, 0.1, 0.2};  ///< one-at-a-time relative weight changes
+};
+
 struct Scenario {
   std::filesystem::path file;  ///< absolute path of the scenario file ("" for a string)
   std::string name;
@@ -148,6 +158,7 @@ struct Scenario {
   OutputSpec outputs;
   std::optional<SiteSpec> sites;
   std::optional<RegionSpec> regions;
+  SensitivitySpec sensitivity;  ///< defaults when the scenario has no [sensitivity]
 
   const InputSpec* find_input(const std::string& name) const;
 };

@@ -79,6 +79,9 @@ SensitivityResult site_sensitivity(const Model& model,
 /// True when every inner node is a weighted sum (WLC): the overall score is then
 /// sum_c g_c s_c with g the criteria's global weights.
 bool is_linear(const Model& model);
+/// True when every inner node is a weighted sum, or an OWA, fuzzy AND or fuzzy OR whose children
+/// are all criteria, and the orders of those nodes' children number at most 720 together.
+bool is_piecewise_linear(const Model& model);
 
 /// The population covariance over the runs of the criteria's global weights (criteria x
 /// criteria), each run's global weights multiplied down the tree from its normalised sibling
@@ -89,7 +92,14 @@ std::vector<std::vector<double>> global_weight_covariance(
     const std::string& where = "global_weight_covariance");
 
 enum class ScoreSdMethod {
-  automatic,   ///< covariance for linear trees, direct otherwise
+  /// covariance for linear trees, by_order for piecewise-linear ones, direct otherwise
+  automatic,
+  /// Trees whose other nodes are OWA, fuzzy AND or fuzzy OR over criteria only: once the order of
+  /// each such node's criterion scores is fixed, the overall score is linear in the scores again,
+  /// with coefficients that depend on the run (the node's position weights) and on that order.
+  /// One covariance matrix per order that occurs (at most 720 orders in all); each cell uses the
+  /// one of its own order: sqrt(s^T C_order s). Exact like the covariance method.
+  by_order,
   covariance,  ///< linear trees only: sqrt(s^T C s), C = global_weight_covariance()
   direct,      ///< every run evaluated, as evaluate_model() would
 };
