@@ -116,4 +116,34 @@ std::optional<std::map<std::string, std::string>> polygon_at(const std::filesyst
   return std::nullopt;
 }
 
+Raster<float> read_band(const std::filesystem::path& path, int band_index) {
+  init_gdal();
+  GdalErrorTrap trap;
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error(path.string() + ": " + what +
+                             (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+  };
+  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!ds) fail("cannot open the raster");
+  double gt[6];
+  if (ds->GetGeoTransform(gt) != CE_None || gt[2] != 0.0 || gt[4] != 0.0 || gt[1] != -gt[5])
+    fail("has no north-up geotransform with square cells");
+  if (band_index < 1 || band_index > ds->GetRasterCount())
+    fail("has no band " + std::to_string(band_index));
+  std::string crs;
+  if (const OGRSpatialReference* srs = ds->GetSpatialRef())
+    if (srs->GetAuthorityName(nullptr) && srs->GetAuthorityCode(nullptr))
+      crs = std::string(srs->GetAuthorityName(nullptr)) + ":" + srs->GetAuthorityCode(nullptr);
+  const Grid grid(gt[0], gt[3], gt[1], ds->GetRasterXSize(), ds->GetRasterYSize(), crs);
+  GDALRasterBand* b = ds->GetRasterBand(band_index);
+  int has_nodata = 0;
+  const double nodata = b->GetNoDataValue(&has_nodata);
+  Raster<float> out(grid, NoFill{},
+                    has_nodata ? std::optional<float>(static_cast<float>(nodata)) : std::nullopt);
+  if (b->RasterIO(GF_Read, 0, 0, ds->GetRasterXSize(), ds->GetRasterYSize(), out.cells().data(),
+                  ds->GetRasterXSize(), ds->GetRasterYSize(), GDT_Float32, 0, 0) != CE_None)
+    fail("cannot read band " + std::to_string(band_index));
+  return out;
+}
+
 }  // namespace standort::layers

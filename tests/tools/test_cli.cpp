@@ -1139,3 +1139,65 @@ TEST_CASE("run --sensitivity: rank intervals and score sd, reproducible for any 
     CHECK_THAT(std::stod(r.at("score_sd")), WithinAbs(0.0, 1e-12));
   }
 }
+
+TEST_CASE("diff: two scenarios give score differences and rank changes that add up",
+          "[cli][diff]") {
+  standort::test::TempDir dir;
+  // B scores campuses more strictly: the logistic decay's midpoint moves from 2500 to 1500 m.
+  const std::string a = builtin_scenario_copy();
+  std::string b = a;
+  const auto at = b.find("midpoint = 2500");
+  REQUIRE(at != std::string::npos);
+  b.replace(at, 15, "midpoint = 1500");
+  write_file(dir / "a.toml", a);
+  write_file(dir / "b.toml", b);
+  const Result r = run("diff " + (dir / "a.toml").string() + " " + (dir / "b.toml").string() +
+                       " -o " + (dir / "d").string());
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.output, Contains("diff_sites.csv"));
+  GDALAllRegister();
+  auto band = [&](const std::string& name) {
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((dir / "d" / name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    return read_band(*ds, 1);
+  };
+  const std::vector<float> wissen = band("diff_wissen_score.tif"),
+                           wandel = band("diff_wandel_score.tif"),
+                           overall = band("diff_suitability.tif");
+  std::size_t cells = 0, wrong_sign = 0, wandel_changed = 0, not_additive = 0;
+  double most = 0.0;
+  for (std::size_t i = 0; i < wissen.size(); ++i) {
+    if (wissen[i] == -9999.0f) continue;
+    ++cells;
+    wrong_sign += wissen[i] > 1e-7f;      // a stricter campus function lowers Wissen
+    wandel_changed += wandel[i] != 0.0f;  // Wandel does not use campuses
+    most = std::max(most, -static_cast<double>(wissen[i]));
+    // The goal weighs Wissen 0.4: the overall score moves by 0.4 times as much, except where an
+    // exclusion holds it at 0 in both.
+    if (overall[i] != 0.0f) not_additive += std::fabs(overall[i] - 0.4f * wissen[i]) > 1e-5f;
+  }
+  CHECK(cells > 100000);
+  CHECK(wrong_sign == 0);
+  CHECK(wandel_changed == 0);
+  CHECK(not_additive == 0);
+  CHECK(most > 0.1);
+  // Site rank changes: a permutation, so the moves sum to zero.
+  const auto sites = read_csv_rows(dir / "d" / "diff_sites.csv");
+  REQUIRE(sites.size() >= 20);
+  long moved = 0, sum = 0;
+  for (const auto& s : sites) {
+    const long m = std::stol(s.at("moved_up"));
+    sum += m;
+    moved += m != 0;
+    CHECK(std::stod(s.at("difference")) <= 1e-9);
+  }
+  CHECK(sum == 0);
+  CHECK(moved > 0);
+  CHECK(std::filesystem::exists(dir / "d" / "diff_districts.csv"));
+  CHECK(std::filesystem::exists(dir / "d" / "diff_stadtbezirke.csv"));
+  const Result grids = run("diff " + (dir / "d" / "a").string() + " " + (dir / "nothing").string());
+  CHECK(grids.code == 2);
+  CHECK_THAT(grids.output, Contains("no run's outputs here"));
+}

@@ -47,6 +47,8 @@ int main(int argc, char** argv) {
       cli::register_explain);
   add("match", "Shortlists of a run's candidate sites for investors' requirement profiles",
       cli::register_match);
+  add("diff", "How two scenarios differ: score differences, site and district rank changes",
+      cli::register_diff);
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
   add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
       cli::register_proximity);

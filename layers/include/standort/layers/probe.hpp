@@ -2,6 +2,8 @@
 // between CRSs, the bands of a raster at a point, and the polygon feature containing a point.
 #pragma once
 
+#include "standort/engine/raster.hpp"
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -35,5 +37,9 @@ std::optional<RasterSample> sample_raster(const std::filesystem::path& path, dou
 std::optional<std::map<std::string, std::string>> polygon_at(const std::filesystem::path& path,
                                                              double x, double y,
                                                              const std::string& crs);
+
+/// One band of a raster written by standort, whole, on its grid (CRS from the file's EPSG code);
+/// nodata from the band. Throws std::runtime_error naming the file when it cannot be read.
+Raster<float> read_band(const std::filesystem::path& path, int band);
 
 }  // namespace standort::layers
