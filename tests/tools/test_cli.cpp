@@ -1071,6 +1071,30 @@ TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing 
       }
   CHECK(std::filesystem::exists(out / "regions.geojson"));
   CHECK(std::filesystem::exists(out / "regions.csv"));
+
+  // `standort sites find` on the run's rasters with the scenario's settings finds the same
+  // regions; with larger, sparser ones it keeps the new limits.
+  const Result same = run("sites find " + out.string() +
+                          " --min-area-ha 5 --max-area-ha 20 --spacing-m 1000 --regions 5 -o " +
+                          (dir / "f").string());
+  INFO(same.output);
+  REQUIRE(same.code == 0);
+  const auto run_regions = read_csv_rows(out / "regions.csv");
+  const auto found = read_csv_rows(dir / "f" / "found_regions.csv");
+  REQUIRE(found.size() == run_regions.size());
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    CHECK(found[k].at("cells") == run_regions[k].at("cells"));
+    CHECK(found[k].at("suitability_mean") == run_regions[k].at("suitability_mean"));
+  }
+  REQUIRE(run("sites find " + out.string() + " --min-area-ha 12 --spacing-m 3000 --regions 3 -o " +
+              (dir / "g").string())
+              .code == 0);
+  const auto bigger = read_csv_rows(dir / "g" / "found_regions.csv");
+  CHECK(bigger.size() == 3);
+  for (const auto& r : bigger) CHECK(std::stod(r.at("area_ha")) >= 12.0 - 1e-9);
+  const Result none = run("sites find " + (dir / "nothing").string() + " --min-area-ha 5");
+  CHECK(none.code == 2);
+  CHECK_THAT(none.output, Contains("no suitability raster here"));
 }
 
 TEST_CASE("run --sensitivity: rank intervals and score sd, reproducible for any thread count",

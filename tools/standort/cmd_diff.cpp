@@ -233,7 +233,8 @@ Action register_diff(CLI::App& app, const GlobalOptions& global) {
            rank_changes("sites", sa, sb, column_name(a / "sites.csv", 1), "suitability_mean")});
     for (const auto& o : ma.at("outputs")) {
       const std::string file = o.at("file").get<std::string>();
-      if (file.size() < 4 || file.substr(file.size() - 4) != ".csv" || file == "sites.csv")
+      if (file.size() < 4 || file.substr(file.size() - 4) != ".csv" || file == "sites.csv" ||
+          file == "regions.csv")
         continue;
       const auto da = read_table(a / file), db = read_table(b / file);
       if (da.empty() || db.empty() || !da.front().count("suitability_mean")) continue;

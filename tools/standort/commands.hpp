@@ -25,5 +25,6 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global);
 Action register_heatmap(CLI::App& app, const GlobalOptions& global);
 Action register_match(CLI::App& app, const GlobalOptions& global);
 Action register_diff(CLI::App& app, const GlobalOptions& global);
+Action register_sites(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace standort::cli

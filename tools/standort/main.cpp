@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
       cli::register_match);
   add("diff", "How two scenarios differ: score differences, site and district rank changes",
       cli::register_diff);
+  add("sites", "Candidate sites: 'sites find' locates the best contiguous regions of a run",
+      cli::register_sites);
   add("info", "Show what standort sees in a vector or raster source", cli::register_info);
   add("proximity", "Exact distance from every cell to the nearest point of a layer, as a COG",
       cli::register_proximity);
