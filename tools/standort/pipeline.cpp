@@ -567,6 +567,11 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   std::optional<layers::VectorTable> sensitivity_sites, sensitivity_sweep;
   std::optional<Raster<float>> score_sd;
   nlohmann::json sensitivity_json;
+  auto shortest = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
   if (sensitivity) {
     const SensitivitySpec& spec = scenario.sensitivity;
     progress.begin("sensitivity: weights");
@@ -608,13 +613,15 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         {"cell_runs", cell_runs},
         {"perturbation",
          spec.perturbation.kind == WeightPerturbation::Kind::dirichlet
-             ? "dirichlet, concentration " + format_number(spec.perturbation.concentration, 6)
-             : "uniform, +/- " + format_number(spec.perturbation.percent, 6) + " %"},
+             ? "dirichlet, concentration " + shortest(spec.perturbation.concentration)
+             : "uniform, +/- " + shortest(spec.perturbation.percent) + " %"},
         {"seed", spec.perturbation.seed},
         {"top_k", spec.top_k},
         {"deltas", spec.deltas},
         {"cell_method", is_linear(scenario.model) ? "covariance of the global weights"
-                                                  : "direct evaluation of every run"}};
+                        : is_piecewise_linear(scenario.model)
+                            ? "covariance of the effective weights per order of the OWA children"
+                            : "direct evaluation of every run"}};
   }
 
   // Outputs: every file atomically, manifest last.
