@@ -385,15 +385,13 @@ void check_criterion_rasters(const Model& model, const std::vector<const Raster<
   }
 }
 
-Raster<float> sd_by_covariance(const Model& model,
-                               const std::vector<const Raster<float>*>& criteria,
-                               const std::vector<std::vector<double>>& run_weights, float nodata,
-                               int threads, const std::string& where) {
-  const std::vector<std::vector<double>> cov = global_weight_covariance(model, run_weights, where);
+// sqrt(max(0, s^T C s)) at every cell whose criteria all have data, C = matrix_of(s) (n x n,
+// row-major; one matrix for linear trees, one per order of the OWA children otherwise); nodata
+// elsewhere. Rows in parallel, each cell from its inputs only.
+template <class MatrixOf>
+Raster<float> quadratic_sd(const std::vector<const Raster<float>*>& criteria, float nodata,
+                           int threads, MatrixOf&& matrix_of) {
   const std::size_t n = criteria.size();
-  std::vector<double> c(n * n);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < n; ++j) c[i * n + j] = cov[i][j];
   const Grid& grid = criteria[0]->grid();
   const auto cols = static_cast<std::size_t>(grid.cols());
   Raster<float> out(grid, NoFill{}, nodata);
@@ -414,6 +412,7 @@ Raster<float> sd_by_covariance(const Model& model,
           dst[col] = nodata;
           continue;
         }
+        const std::vector<double>& c = matrix_of(s);
         double variance = 0.0;
         for (std::size_t i = 0; i < n; ++i) {
           double row_sum = 0.0;
@@ -425,6 +424,19 @@ Raster<float> sd_by_covariance(const Model& model,
     }
   });
   return out;
+}
+
+Raster<float> sd_by_covariance(const Model& model,
+                               const std::vector<const Raster<float>*>& criteria,
+                               const std::vector<std::vector<double>>& run_weights, float nodata,
+                               int threads, const std::string& where) {
+  const std::vector<std::vector<double>> cov = global_weight_covariance(model, run_weights, where);
+  const std::size_t n = criteria.size();
+  std::vector<double> c(n * n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) c[i * n + j] = cov[i][j];
+  return quadratic_sd(criteria, nodata, threads,
+                      [&](const std::vector<double>&) -> const std::vector<double>& { return c; });
 }
 
 // The inner nodes that are not weighted sums, for the by_order method.
@@ -519,46 +531,19 @@ Raster<float> sd_by_order(const Model& model, const std::vector<const Raster<flo
     }
     for (double& v : cv) v /= static_cast<double>(run_weights.size());
   }
-  const Grid& grid = criteria[0]->grid();
-  const auto cols = static_cast<std::size_t>(grid.cols());
-  Raster<float> out(grid, NoFill{}, nodata);
-  parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
-    std::vector<double> s(n), child(8);
-    std::vector<const float*> rows(n);
-    for (std::int64_t r = r0; r < r1; ++r) {
-      for (std::size_t i = 0; i < n; ++i) rows[i] = criteria[i]->row(r).data();
-      float* dst = out.row(r).data();
-      for (std::size_t col = 0; col < cols; ++col) {
-        bool missing = false;
-        for (std::size_t i = 0; i < n; ++i) {
-          const float v = rows[i][col];
-          missing |= criteria[i]->is_nodata(v);
-          s[i] = static_cast<double>(v);
-        }
-        if (missing) {
-          dst[col] = nodata;
-          continue;
-        }
-        std::size_t c = 0;
-        for (std::size_t o = 0; o < nodes.size(); ++o) {
-          const auto& children = model.nodes[nodes[o]].children;
-          for (std::size_t j = 0; j < children.size(); ++j)
-            child[j] = s[static_cast<std::size_t>(
-                model.nodes[static_cast<std::size_t>(children[j])].criterion)];
-          c = c * radix[o] + order_index(child.data(), children.size());
-        }
-        const std::vector<double>& cv = cov[c];
-        double variance = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-          double row_sum = 0.0;
-          for (std::size_t j = 0; j < n; ++j) row_sum += cv[i * n + j] * s[j];
-          variance += s[i] * row_sum;
-        }
-        dst[col] = static_cast<float>(std::sqrt(std::max(0.0, variance)));
-      }
-    }
-  });
-  return out;
+  return quadratic_sd(criteria, nodata, threads,
+                      [&](const std::vector<double>& s) -> const std::vector<double>& {
+                        double child[8];
+                        std::size_t c = 0;
+                        for (std::size_t o = 0; o < nodes.size(); ++o) {
+                          const auto& children = model.nodes[nodes[o]].children;
+                          for (std::size_t j = 0; j < children.size(); ++j)
+                            child[j] = s[static_cast<std::size_t>(
+                                model.nodes[static_cast<std::size_t>(children[j])].criterion)];
+                          c = c * radix[o] + order_index(child, children.size());
+                        }
+                        return cov[c];
+                      });
 }
 
 Raster<float> sd_by_evaluation(const Model& model,
