@@ -123,9 +123,10 @@ InvestorProfile parse_profile(const std::string& key, const toml::table& t,
                            " must be a weight of at least 0");
         sum += w;
       }
-      if (!(sum > 0.0))
+      if (!(sum > 0.0) || !std::isfinite(sum))
         throw InputError(line_of(label, v) + ": " + where +
-                         " preferences need at least one positive weight");
+                         " preferences need at least one positive weight and a finite sum; give "
+                         "relative weights such as { campus_proximity = 3, wandel = 1 }");
     } else if (name == "shortlist") {
       const auto n = v.value<std::int64_t>();
       if (!n || *n < 1 || *n > 1000)
@@ -177,13 +178,25 @@ std::string failed_requirement(const InvestorProfile& p, const SiteRecord& site)
       std::find(p.zoning.begin(), p.zoning.end(), site.zoning) == p.zoning.end())
     return "zoning " + (site.zoning.empty() ? std::string("unknown") : site.zoning) +
            ", not one of " + joined(p.zoning);
-  for (const auto& [constraint, pct] : site.excluded_pct) {
-    const bool counts = std::find(p.excluded_reasons.begin(), p.excluded_reasons.end(), "*") !=
-                            p.excluded_reasons.end() ||
-                        std::find(p.excluded_reasons.begin(), p.excluded_reasons.end(),
-                                  constraint) != p.excluded_reasons.end();
-    if (counts && pct > p.max_excluded_pct)
-      return fixed(pct, 1) + " % of the site excluded by '" + constraint + "', at most " +
+  if (!p.excluded_reasons.empty()) {
+    const bool any = std::find(p.excluded_reasons.begin(), p.excluded_reasons.end(), "*") !=
+                     p.excluded_reasons.end();
+    if (any && site.excluded_any_pct > p.max_excluded_pct)
+      return fixed(site.excluded_any_pct, 1) + " % of the site excluded by the rules, at most " +
+             fixed(p.max_excluded_pct, 1) + " % allowed";
+    double sum = 0.0;
+    std::string names;
+    for (const std::string& constraint : p.excluded_reasons) {
+      const auto it = site.excluded_pct.find(constraint);
+      if (it == site.excluded_pct.end()) continue;
+      if (it->second > p.max_excluded_pct)
+        return fixed(it->second, 1) + " % of the site excluded by '" + constraint + "', at most " +
+               fixed(p.max_excluded_pct, 1) + " % allowed";
+      sum += it->second;
+      names += (names.empty() ? "'" : ", '") + constraint + "'";
+    }
+    if (!any && sum > p.max_excluded_pct)
+      return fixed(sum, 1) + " % of the site excluded by " + names + " together, at most " +
              fixed(p.max_excluded_pct, 1) + " % allowed";
   }
   return "";
@@ -208,14 +221,23 @@ std::vector<InvestorProfile> parse_investor_profiles(const std::string& text,
   if (!investors || investors->empty())
     throw InputError(label + ": no profiles; add one as [investors.NAME] with its requirements");
   std::vector<InvestorProfile> out;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> positions;
   for (const auto& [k, v] : *investors) {
     const toml::table* t = v.as_table();
     if (!t)
       throw InputError(line_of(label, v) + ": investors." + std::string(k.str()) +
                        " must be a table: [investors." + std::string(k.str()) + "]");
     out.push_back(parse_profile(std::string(k.str()), *t, label));
+    positions.emplace_back(v.source().begin.line, v.source().begin.column);
   }
-  return out;
+  // toml++ keeps a table's keys sorted; "first come, first served" means the file's order.
+  std::vector<std::size_t> order(out.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return positions[a] < positions[b]; });
+  std::vector<InvestorProfile> in_file_order;
+  for (std::size_t i : order) in_file_order.push_back(std::move(out[i]));
+  return in_file_order;
 }
 
 std::vector<InvestorProfile> load_investor_profiles(const std::filesystem::path& file) {

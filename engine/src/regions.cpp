@@ -312,8 +312,12 @@ CellCounts cell_counts(const RegionOptions& o, const Grid& grid, const std::stri
                     num(cell_ha) + " ha at " + num(grid.cell_size()) +
                     " m cells); set min_area_ha to at least " + num(cell_ha) +
                     " or use a finer grid");
-  const CellCounts counts{cells_at_least(min_m2, cell_m2), cells_at_least(target_m2, cell_m2),
-                          cells_at_most(max_m2, cell_m2)};
+  // Areas beyond the whole grid are the grid plus one cell: no region reaches them (and the cell
+  // counts stay within 64-bit integers however large the area asked for).
+  const double grid_m2 = (static_cast<double>(grid.cell_count()) + 1.0) * cell_m2;
+  const CellCounts counts{cells_at_least(std::min(min_m2, grid_m2), cell_m2),
+                          cells_at_least(std::min(target_m2, grid_m2), cell_m2),
+                          cells_at_most(std::min(max_m2, grid_m2), cell_m2)};
   if (counts.max < counts.min)
     fail(where, "no whole number of cells (" + num(cell_ha) +
                     " ha each) lies between min_area_ha = " + num(o.min_area_ha) +
@@ -402,7 +406,10 @@ std::vector<FoundRegion> find_regions(const Raster<float>& suitability,
   Grower grower(grid, scores, state, options.eight_connected);
   std::unordered_map<std::int64_t, Candidate> cache;  // by seed; valid until their cells change
   std::vector<std::uint32_t> in_round(n, 0);          // == round: inside a candidate of this round
-  const double spacing_cells = options.min_spacing_m / grid.cell_size();
+  // No two cells of the grid are further apart than its diagonal: a larger spacing is the same.
+  const double diagonal_cells =
+      std::hypot(static_cast<double>(grid.cols()), static_cast<double>(grid.rows())) + 1.0;
+  const double spacing_cells = std::min(options.min_spacing_m / grid.cell_size(), diagonal_cells);
   const double cell_ha = grid.cell_size() * grid.cell_size() / 10000.0;
   std::size_t first_open = 0;  // every seed before this one is no longer open
   std::vector<FoundRegion> found;

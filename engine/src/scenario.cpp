@@ -963,6 +963,14 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     } catch (const InputError& e) {
       s.fail(t, std::string(e.what()).substr(std::string("[regions]: ").size()));
     }
+    // Checked here, not after the run has computed everything: regions are whole cells.
+    const double cell_ha = sc.grid.cell_size_m * sc.grid.cell_size_m / 1e4;
+    if (o.min_area_ha < cell_ha * (1.0 - 1e-9)) {
+      std::ostringstream m;
+      m << "min_area_ha = " << o.min_area_ha << " is smaller than one cell (" << cell_ha
+        << " ha at " << sc.grid.cell_size_m << " m); give at least " << cell_ha;
+      s.fail(s.get("min_area_ha"), m.str());
+    }
     s.finish();
     sc.regions = std::move(spec);
   }
@@ -996,7 +1004,15 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     p.percent = s.number("percent").value_or(p.percent);
     if (const toml::array* d = s.array("deltas")) {
       spec.deltas.clear();
-      for (const auto& e : *d) spec.deltas.push_back(s.as_number(&e, "deltas entries"));
+      for (const auto& e : *d) {
+        const double delta = s.as_number(&e, "deltas entries");
+        if (!(delta >= -1.0))
+          s.fail(&e,
+                 "deltas are relative weight changes of at least -1 (e.g. -0.2 for 20 % "
+                 "less), got " +
+                     std::to_string(delta));
+        spec.deltas.push_back(delta);
+      }
     }
     try {
       p.validate("[sensitivity]");

@@ -131,3 +131,29 @@ TEST_CASE("matching: failing sites are rejected with the requirement, the rest r
   riemke[0].districts["stadtbezirke"] = "Riemke";
   CHECK(match_sites(profiles[1], riemke, {}).ranked.size() == 1);
 }
+
+TEST_CASE("matching: exclusion limits for any rule, one rule, and several rules together",
+          "[matching]") {
+  SiteRecord site;
+  site.id = "1";
+  site.name = "plot";
+  site.area_ha = 5.0;
+  site.suitability = 0.7;
+  site.excluded_pct = {{"water", 4.0}, {"nature", 4.0}};
+  site.excluded_any_pct = 8.0;  // the two rules take different cells
+  InvestorProfile p;
+  p.key = "x";
+  p.max_excluded_pct = 5.0;
+  p.excluded_reasons = {"*"};
+  auto requirement = [&] {
+    const MatchResult m = match_sites(p, {site}, {});
+    return m.rejected.empty() ? std::string() : m.rejected.front().requirement;
+  };
+  CHECK_THAT(requirement(), Contains("8.0 % of the site excluded by the rules"));
+  p.excluded_reasons = {"water"};
+  CHECK(requirement().empty());  // 4 % water is within 5 %
+  p.excluded_reasons = {"water", "nature"};
+  CHECK_THAT(requirement(), Contains("8.0 % of the site excluded by 'water', 'nature' together"));
+  p.max_excluded_pct = 3.0;
+  CHECK_THAT(requirement(), Contains("4.0 % of the site excluded by 'water'"));
+}

@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 namespace standort::cli {
@@ -37,11 +38,26 @@ nlohmann::json read_manifest(const fs::path& dir) {
                      ": no run's outputs here; give the output folders of two runs or two "
                      "scenario files");
   try {
-    return nlohmann::json::parse(in);
+    nlohmann::json m = nlohmann::json::parse(in);
+    for (const char* key : {"grid", "model", "outputs"})
+      if (!m.contains(key))
+        throw InputError((dir / "manifest.json").string() + ": has no '" + key +
+                         "'; it was written by an older standort: run the "
+                         "scenario again");
+    m.at("model").at("nodes");
+    return m;
   } catch (const nlohmann::json::exception& e) {
     throw InputError((dir / "manifest.json").string() + ": not a readable manifest (" + e.what() +
                      "); run the scenario again");
   }
+}
+
+/// The files a run's manifest lists: only these are the run's (a folder may hold older files).
+std::set<std::string> listed(const nlohmann::json& manifest) {
+  std::set<std::string> out;
+  for (const auto& o : manifest.at("outputs"))
+    if (o.is_object() && o.contains("file")) out.insert(o["file"].get<std::string>());
+  return out;
 }
 
 /// Rows of a CSV written by write_csv: header names to cells (quoted cells unquoted).
@@ -120,8 +136,10 @@ std::map<std::string, int> ranks_by(const std::vector<std::map<std::string, std:
     return !std::isnan(x) && x > y;
   });
   std::map<std::string, int> out;
-  for (std::size_t r = 0; r < order.size(); ++r)
-    out[rows[order[r]].at(id)] = static_cast<int>(r + 1);
+  for (std::size_t r = 0; r < order.size(); ++r) {
+    const auto it = rows[order[r]].find(id);
+    if (it != rows[order[r]].end()) out.emplace(it->second, static_cast<int>(r + 1));
+  }
   return out;
 }
 
@@ -129,22 +147,26 @@ std::map<std::string, int> ranks_by(const std::vector<std::map<std::string, std:
 layers::VectorTable rank_changes(const std::string& name,
                                  const std::vector<std::map<std::string, std::string>>& a,
                                  const std::vector<std::map<std::string, std::string>>& b,
-                                 const std::string& id, const std::string& key) {
+                                 const std::string& id, const std::string& value) {
   layers::VectorTable t;
   t.name = name;
   t.fields = {{id, layers::FieldType::string},         {"name", layers::FieldType::string},
-              {key + "_a", layers::FieldType::real},   {key + "_b", layers::FieldType::real},
+              {value + "_a", layers::FieldType::real}, {value + "_b", layers::FieldType::real},
               {"difference", layers::FieldType::real}, {"rank_a", layers::FieldType::integer},
               {"rank_b", layers::FieldType::integer},  {"moved_up", layers::FieldType::integer}};
-  const auto ra = ranks_by(a, id, key), rb = ranks_by(b, id, key);
+  const auto ra = ranks_by(a, id, value), rb = ranks_by(b, id, value);
   std::map<std::string, const std::map<std::string, std::string>*> in_b;
-  for (const auto& row : b) in_b[row.at(id)] = &row;
+  for (const auto& row : b)
+    if (const auto it = row.find(id); it != row.end()) in_b.emplace(it->second, &row);
   for (const auto& row : a) {
-    const auto other = in_b.find(row.at(id));
-    if (other == in_b.end()) continue;
-    const double va = number_or_nan(row, key), vb = number_or_nan(*other->second, key);
-    const int rank_a = ra.at(row.at(id)), rank_b = rb.at(row.at(id));
-    t.rows.push_back({row.at(id), row.count("name") ? row.at("name") : std::string(), va, vb,
+    const auto key = row.find(id);
+    if (key == row.end()) continue;
+    const auto other = in_b.find(key->second);
+    if (other == in_b.end() || !ra.count(key->second) || !rb.count(key->second)) continue;
+    const double va = number_or_nan(row, value), vb = number_or_nan(*other->second, value);
+    const int rank_a = ra.at(key->second), rank_b = rb.at(key->second);
+    const auto label = row.find("name");
+    t.rows.push_back({key->second, label == row.end() ? std::string() : label->second, va, vb,
                       vb - va, static_cast<std::int64_t>(rank_a), static_cast<std::int64_t>(rank_b),
                       static_cast<std::int64_t>(rank_a - rank_b)});
   }
@@ -183,7 +205,7 @@ Action register_diff(CLI::App& app, const GlobalOptions& global) {
     for (const auto& n : ma.at("model").at("nodes"))
       if (!n.contains("criterion") && n.contains("score_file")) {
         const std::string file = n.at("score_file").get<std::string>();
-        if (fs::exists(a / file) && fs::exists(b / file))
+        if (listed(ma).count(file) && listed(mb).count(file))
           stems.push_back(file.substr(0, file.size() - 4));
       }
     layers::GeoTiffOptions cog;
@@ -226,7 +248,11 @@ Action register_diff(CLI::App& app, const GlobalOptions& global) {
     }
     // Rank changes of the sites and of the districts of every level.
     std::vector<std::pair<std::string, layers::VectorTable>> tables;
-    const auto sa = read_table(a / "sites.csv"), sb = read_table(b / "sites.csv");
+    const std::set<std::string> in_a = listed(ma), in_b = listed(mb);
+    const auto sa = in_a.count("sites.csv") ? read_table(a / "sites.csv")
+                                            : std::vector<std::map<std::string, std::string>>{};
+    const auto sb = in_b.count("sites.csv") ? read_table(b / "sites.csv")
+                                            : std::vector<std::map<std::string, std::string>>{};
     if (!sa.empty() && !sb.empty())  // columns: rank, the site id, name, ...
       tables.push_back(
           {"diff_sites.csv",
@@ -236,6 +262,7 @@ Action register_diff(CLI::App& app, const GlobalOptions& global) {
       if (file.size() < 4 || file.substr(file.size() - 4) != ".csv" || file == "sites.csv" ||
           file == "regions.csv")
         continue;
+      if (!in_b.count(file)) continue;
       const auto da = read_table(a / file), db = read_table(b / file);
       if (da.empty() || db.empty() || !da.front().count("suitability_mean")) continue;
       // A district table's first column is the district id.

@@ -60,6 +60,14 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
       throw InputError(manifest_file.string() + ": not a readable manifest (" + e.what() +
                        "); run the scenario again");
     }
+    bool listed = false;
+    if (manifest.contains("outputs") && manifest["outputs"].is_array())
+      for (const auto& o : manifest["outputs"])
+        listed |= o.is_object() && o.value("file", std::string()) == "sites.json";
+    if (!listed)
+      throw InputError(manifest_file.string() +
+                       ": this run ranked no candidate sites; add a [sites] section to the "
+                       "scenario and run it again");
     const std::vector<SiteRecord> sites = read_site_records(out / "sites.json");
     std::vector<InvestorProfile> profiles = load_investor_profiles(opt->profiles);
     // What the run offers to match against: its distance layers, criteria, pillars, rules.
@@ -69,16 +77,21 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
         if (std::find(distances.begin(), distances.end(), layer) == distances.end())
           distances.push_back(layer);
     std::map<std::string, std::string> pillars;
-    const nlohmann::json& model = manifest.at("model");
-    for (const auto& n : model.at("nodes")) {
-      if (n.at("parent").get<int>() < 0) continue;
-      scores.push_back(n.at("name").get<std::string>());
-      if (!n.contains("criterion") && n.at("parent").get<int>() == 0)
-        pillars[n.at("name").get<std::string>()] =
-            n.value("title", n.at("name").get<std::string>());
+    try {
+      const nlohmann::json& model = manifest.at("model");
+      for (const auto& n : model.at("nodes")) {
+        if (n.at("parent").get<int>() < 0) continue;
+        scores.push_back(n.at("name").get<std::string>());
+        if (!n.contains("criterion") && n.at("parent").get<int>() == 0)
+          pillars[n.at("name").get<std::string>()] =
+              n.value("title", n.at("name").get<std::string>());
+      }
+      for (const auto& c : model.at("constraints"))
+        constraints.push_back(c.at("name").get<std::string>());
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(manifest_file.string() + ": the criteria tree is incomplete (" + e.what() +
+                       "); run the scenario again");
     }
-    for (const auto& c : model.at("constraints"))
-      constraints.push_back(c.at("name").get<std::string>());
     for (const InvestorProfile& p : profiles) check_profile(p, distances, scores, constraints);
     if (opt->all)
       for (InvestorProfile& p : profiles) p.shortlist = static_cast<int>(sites.size());

@@ -13,10 +13,14 @@
 #include "standort/layers/qml.hpp"
 #include "standort/layers/vector_writer.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 
 namespace standort::cli {
 
@@ -48,15 +52,35 @@ Action register_sites(CLI::App& app, const GlobalOptions& global) {
   return [opt, &global]() {
     namespace fs = std::filesystem;
     const fs::path run = opt->run_dir;
-    if (!fs::exists(run / "suitability.tif"))
+    // Only files the run's manifest lists: an earlier run may have left others in the folder.
+    std::set<std::string> written;
+    {
+      std::ifstream in(run / "manifest.json");
+      if (!in)
+        throw InputError((run / "manifest.json").string() +
+                         ": no run's outputs here; give the output folder of a run");
+      try {
+        const nlohmann::json manifest = nlohmann::json::parse(in);
+        for (const auto& o : manifest.at("outputs"))
+          written.insert(o.at("file").get<std::string>());
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError((run / "manifest.json").string() + ": not a readable manifest (" +
+                         e.what() + "); run the scenario again");
+      }
+    }
+    if (!written.count("suitability.tif"))
       throw InputError((run / "suitability.tif").string() +
-                       ": no suitability raster here; give the output folder of a run");
+                       ": no suitability raster here; give the output folder of a run that wrote "
+                       "COGs");
     RegionOptions o = opt->regions;
     o.eight_connected = opt->connectivity == 8;
     const Raster<float> suitability = layers::read_band(run / "suitability.tif", 1);
     std::optional<Raster<std::uint8_t>> available;
-    if (fs::exists(run / "exclusions.tif")) {
+    if (written.count("exclusions.tif")) {
       const Raster<float> codes = layers::read_band(run / "exclusions.tif", 1);
+      if (!(codes.grid() == suitability.grid()))
+        throw InputError((run / "exclusions.tif").string() +
+                         ": lies on another grid than suitability.tif; run the scenario again");
       available.emplace(suitability.grid(), std::uint8_t{0});
       for (std::size_t i = 0; i < codes.cells().size(); ++i)
         available->cells()[i] = codes.cells()[i] == 0.0f ? 1 : 0;

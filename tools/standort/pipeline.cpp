@@ -444,6 +444,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   // Byte bands: codes 1..250 (the scenario allows at most 250 rules), 0 = not excluded.
   constexpr std::uint8_t k_code_nodata = 255;
   std::optional<Raster<std::uint8_t>> reason, reason_count;
+  std::vector<Raster<std::uint8_t>> rule_hits;  // per rule, kept for the sites only
   if (!scenario.constraints.empty()) {
     progress.begin("exclusions");
     reason.emplace(grid, std::uint8_t{0}, k_code_nodata);
@@ -482,6 +483,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         if (code[i] == 0) code[i] = static_cast<std::uint8_t>(k + 1);
         if (count[i] < 250) ++count[i];
       }
+      // Each rule's own cells, for the share of a site it takes (a cell several rules hit
+      // counts for each of them there).
+      if (scenario.sites) rule_hits.push_back(std::move(hit));
     }
     // Outside the mask there is no score to exclude: reasons are nodata there too.
     auto code = reason->cells();
@@ -556,7 +560,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   std::optional<MatchTables> matches;
   if (scenario.sites) {
     progress.begin("sites");
-    site_run = site_statistics(scenario, inputs, sources, reason ? &*reason : nullptr,
+    site_run = site_statistics(scenario, inputs, sources, reason ? &*reason : nullptr, rule_hits,
                                k_code_nodata, scenario.outputs.suitability_threshold, threads);
     if (!investors.empty())
       matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
@@ -593,7 +597,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
           scenario.model, site_scores, spec.perturbation, spec.top_k, threads, "[sensitivity]");
       const std::vector<SweepResult> sweep =
           one_at_a_time(scenario.model, site_scores, spec.deltas, "[sensitivity] deltas");
-      sensitivity_sites = sensitivity_site_table(site_run->records, result);
+      sensitivity_sites = sensitivity_site_table(site_run->records, site_run->order, result);
       sensitivity_sweep = sensitivity_sweep_table(scenario.model, site_run->records, result, sweep);
       progress.end();
     }
@@ -607,6 +611,13 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     std::vector<const Raster<float>*> criterion_rasters;
     for (const auto& r : results) criterion_rasters.push_back(&r.score);
     score_sd = score_sd_raster(scenario.model, criterion_rasters, cell_weights, k_nodata, threads);
+    // An excluded cell's suitability is 0 whatever the weights.
+    if (reason) {
+      const auto code = reason->cells();
+      auto sd = score_sd->cells();
+      for (std::size_t i = 0; i < sd.size(); ++i)
+        if (code[i] != k_code_nodata && code[i] > 0) sd[i] = 0.0f;
+    }
     progress.end();
     sensitivity_json = {
         {"runs", spec.perturbation.runs},

@@ -105,6 +105,7 @@ std::vector<std::pair<Point, double>> covered_centres(const CoverageWindow& w, c
 
 SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
                         const std::vector<StatSource>& sources, const Raster<std::uint8_t>* reason,
+                        const std::vector<Raster<std::uint8_t>>& rule_hits,
                         std::uint8_t code_nodata, double threshold, int threads) {
   const SiteSpec& spec = *scenario.sites;
   const FeatureSet& s = inputs.layers.at(spec.layer);
@@ -150,23 +151,31 @@ SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
                prefix.compare(prefix.size() - suffix.size(), suffix.size(), suffix) == 0)
         r.scores[prefix.substr(0, prefix.size() - suffix.size())] = stats[k][i].mean;
     }
-    // Share of the site (by covered area with data) whose first exclusion reason is each rule.
+    // Shares of the site (by covered area with data): taken by each rule, and by any rule.
     if (reason && n_rules > 0) {
       const CoverageWindow& w = windows[i];
-      double total = 0.0;
+      double total = 0.0, any = 0.0;
       std::vector<double> by_rule(n_rules, 0.0);
       for (std::int64_t row = 0; row < w.rows; ++row)
         for (std::int64_t col = 0; col < w.cols; ++col) {
           const double f = w.at(col, row);
           if (!(f > 0.0)) continue;
-          const std::uint8_t code = reason->at(w.col0 + col, w.row0 + row);
+          const std::int64_t gc = w.col0 + col, gr = w.row0 + row;
+          const std::uint8_t code = reason->at(gc, gr);
           if (code == code_nodata) continue;
           total += f;
-          if (code > 0 && code <= n_rules) by_rule[code - 1] += f;
+          if (code > 0) any += f;
+          for (std::size_t k = 0; k < n_rules && k < rule_hits.size(); ++k)
+            if (rule_hits[k].at(gc, gr) != 0) by_rule[k] += f;
         }
-      for (std::size_t k = 0; k < n_rules; ++k) {
-        excluded[i][k] = total > 0.0 ? 100.0 * by_rule[k] / total : 0.0;
-        if (excluded[i][k] > 0.0) r.excluded_pct[scenario.constraints[k].name] = excluded[i][k];
+      if (total > 0.0) {
+        r.excluded_any_pct = 100.0 * any / total;
+        for (std::size_t k = 0; k < n_rules; ++k) {
+          excluded[i][k] = 100.0 * by_rule[k] / total;
+          if (excluded[i][k] > 0.0) r.excluded_pct[scenario.constraints[k].name] = excluded[i][k];
+        }
+      } else {
+        r.excluded_any_pct = nan;  // the site has no cells with data
       }
     }
   }
@@ -239,17 +248,15 @@ SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
       row.emplace_back(n == r.nearest.end() ? std::string() : n->second);
     }
     if (n_rules > 0) {
-      double total = 0.0;
       std::string by;
       for (std::size_t k = 0; k < n_rules; ++k) {
-        total += excluded[i][k];
         if (excluded[i][k] > 0.0) {
           char pct[32];
           std::snprintf(pct, sizeof pct, "%.1f", excluded[i][k]);
           by += (by.empty() ? "" : "; ") + scenario.constraints[k].reason + " " + pct + " %";
         }
       }
-      row.emplace_back(round_to(total, 1e-4));
+      row.emplace_back(round_to(r.excluded_any_pct, 1e-4));
       row.emplace_back(by);
     }
     t.rows.push_back(std::move(row));
@@ -262,7 +269,7 @@ SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
       "suitability_pct_at_least_threshold: share of the site with a score of at least " +
       std::string(threshold_text) +
       "; distances from the site's outline (0 inside or touching); excluded_pct: share of the "
-      "site whose first exclusion reason is one of the rules";
+      "site any exclusion rule takes; excluded_by: each rule's own share";
   return run;
 }
 
@@ -321,29 +328,43 @@ layers::VectorTable region_table(const Scenario& scenario, const LoadedInputs& i
 }
 
 layers::VectorTable sensitivity_site_table(const std::vector<SiteRecord>& sites,
+                                           const std::vector<std::size_t>& sites_order,
                                            const SensitivityResult& result) {
   layers::VectorTable t;
   t.name = "sensitivity_sites";
   const std::string top = std::to_string(result.top_k);
-  t.fields = {{"base_rank", layers::FieldType::integer}, {"site_id", layers::FieldType::string},
-              {"name", layers::FieldType::string},       {"base_score", layers::FieldType::real},
-              {"p_top_" + top, layers::FieldType::real}, {"rank_p05", layers::FieldType::integer},
-              {"rank_p50", layers::FieldType::integer},  {"rank_p95", layers::FieldType::integer},
-              {"score_mean", layers::FieldType::real},   {"score_sd", layers::FieldType::real}};
+  t.fields = {{"base_rank", layers::FieldType::integer},
+              {"site_id", layers::FieldType::string},
+              {"name", layers::FieldType::string},
+              {"base_score", layers::FieldType::real},
+              {"sites_csv_rank", layers::FieldType::integer},
+              {"p_top_" + top, layers::FieldType::real},
+              {"rank_p05", layers::FieldType::integer},
+              {"rank_p50", layers::FieldType::integer},
+              {"rank_p95", layers::FieldType::integer},
+              {"score_mean", layers::FieldType::real},
+              {"score_sd", layers::FieldType::real}};
   std::vector<std::size_t> order(sites.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return result.sites[a].base_rank < result.sites[b].base_rank;
   });
+  std::vector<std::int64_t> csv_rank(sites.size(), 0);
+  for (std::size_t r = 0; r < sites_order.size(); ++r)
+    csv_rank[sites_order[r]] = static_cast<std::int64_t>(r + 1);
   for (const std::size_t i : order) {
     const SiteSensitivity& x = result.sites[i];
     t.rows.push_back({static_cast<std::int64_t>(x.base_rank), sites[i].id, sites[i].name,
-                      round_to(x.base_score, 1e-6), round_to(x.p_top_k, 1e-6),
+                      round_to(x.base_score, 1e-6), csv_rank[i], round_to(x.p_top_k, 1e-6),
                       static_cast<std::int64_t>(x.rank_p05), static_cast<std::int64_t>(x.rank_p50),
                       static_cast<std::int64_t>(x.rank_p95), round_to(x.score_mean, 1e-6),
                       round_to(x.score_sd, 1e-6)});
   }
   t.metadata["runs"] = std::to_string(result.runs);
+  t.metadata["scoring"] =
+      "base_rank, the percentiles and p_top: each site scored as the criteria tree over its mean "
+      "criterion scores (exclusions do not enter); sites_csv_rank: its rank in sites.csv, by the "
+      "mean of its cells' overall scores (exclusions count there)";
   return t;
 }
 
@@ -394,6 +415,7 @@ void write_site_records(const std::filesystem::path& target, const std::vector<S
                    {"distance_m", distances},
                    {"nearest", r.nearest},
                    {"excluded_pct", excluded},
+                   {"excluded_any_pct", finite_or_null(r.excluded_any_pct)},
                    {"scores", scores},
                    {"suitability", finite_or_null(r.suitability)}});
   }
@@ -420,6 +442,7 @@ std::vector<SiteRecord> read_site_records(const std::filesystem::path& file) {
       for (const auto& [k, v] : s.at("distance_m").items()) r.distance_m[k] = number(v);
       r.nearest = s.at("nearest").get<std::map<std::string, std::string>>();
       for (const auto& [k, v] : s.at("excluded_pct").items()) r.excluded_pct[k] = number(v);
+      r.excluded_any_pct = number(s.value("excluded_any_pct", nlohmann::json(0.0)));
       for (const auto& [k, v] : s.at("scores").items()) r.scores[k] = number(v);
       r.suitability = number(s.at("suitability"));
       out.push_back(std::move(r));

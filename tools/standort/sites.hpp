@@ -25,9 +25,11 @@ struct SiteRun {
 };
 
 /// `reason` holds each cell's first exclusion code (1-based rule index, 0 = none,
-/// `code_nodata` outside the mask); may be null when the scenario has no constraints.
+/// `code_nodata` outside the mask), `rule_hits` each rule's own cells (nonzero = hit); both empty
+/// when the scenario has no constraints.
 SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
                         const std::vector<StatSource>& sources, const Raster<std::uint8_t>* reason,
+                        const std::vector<Raster<std::uint8_t>>& rule_hits,
                         std::uint8_t code_nodata, double threshold, int threads);
 
 /// The regions found on the suitability surface ([regions]) as a table: rank, area, mean / min /
@@ -38,9 +40,11 @@ layers::VectorTable region_table(const Scenario& scenario, const LoadedInputs& i
 
 /// Sites are scored as the tree over their mean criterion scores (so the exclusions, which only
 /// lower cells' overall scores, do not enter). Per site (in rank order of the base weights): base
-/// rank and score, the probability of ranking
-/// top_k or better, the 5 / 50 / 95 % rank percentiles and the score's mean and sd over the runs.
+/// rank and score (and, for comparison, the site's rank in sites.csv, by its mean cell score), the
+/// probability of ranking top_k or better, the 5 / 50 / 95 % rank percentiles and the score's mean
+/// and sd over the runs.
 layers::VectorTable sensitivity_site_table(const std::vector<SiteRecord>& sites,
+                                           const std::vector<std::size_t>& sites_order,
                                            const SensitivityResult& result);
 /// One row per weight change and site: the weight changed, its new value, the site's rank and how
 /// far it moved from its base rank.

@@ -21,8 +21,11 @@ struct SiteRecord {
   std::map<std::string, std::string> districts;  ///< district level -> name of the district
   std::map<std::string, double> distance_m;      ///< input layer -> distance to its nearest
   std::map<std::string, std::string> nearest;    ///< input layer -> name of that feature
-  std::map<std::string, double> excluded_pct;    ///< constraint name -> share of the area
-  std::map<std::string, double> scores;          ///< criterion / pillar name -> mean score
+  /// Constraint name -> share of the site's area (with data) that rule excludes; a cell several
+  /// rules hit counts for each.
+  std::map<std::string, double> excluded_pct;
+  double excluded_any_pct = 0.0;         ///< share excluded by any rule
+  std::map<std::string, double> scores;  ///< criterion / pillar name -> mean score
   double suitability = std::numeric_limits<double>::quiet_NaN();  ///< mean overall score
 };
 
@@ -36,8 +39,9 @@ struct InvestorProfile {
   std::map<std::string, double> max_distance_m;  ///< input layer -> largest distance accepted
   std::vector<std::string> districts;            ///< allowed districts (any level); empty = all
   std::vector<std::string> zoning;               ///< allowed zoning classes; empty = all
-  /// Constraint names whose exclusion may touch at most `max_excluded_pct` of a site ("*" = every
-  /// constraint).
+  /// Constraint names whose exclusion may touch at most `max_excluded_pct` of a site: "*" = any
+  /// rule (the share no rule leaves); several names = each rule's share and their sum, which
+  /// counts a cell two of them hit twice, so the check errs on the strict side.
   std::vector<std::string> excluded_reasons;
   double max_excluded_pct = 0.0;
   /// Criterion or pillar name -> weight (normalised to sum 1); empty = the city's overall score.
