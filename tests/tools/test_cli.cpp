@@ -1094,7 +1094,7 @@ TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing 
   for (const auto& r : bigger) CHECK(std::stod(r.at("area_ha")) >= 12.0 - 1e-9);
   const Result none = run("sites find " + (dir / "nothing").string() + " --min-area-ha 5");
   CHECK(none.code == 2);
-  CHECK_THAT(none.output, Contains("no suitability raster here"));
+  CHECK_THAT(none.output, Contains("no run's outputs here"));
 }
 
 TEST_CASE("run --sensitivity: rank intervals and score sd, reproducible for any thread count",
