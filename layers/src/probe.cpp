@@ -135,6 +135,7 @@ Raster<float> read_band(const std::filesystem::path& path, int band_index) {
     if (srs->GetAuthorityName(nullptr) && srs->GetAuthorityCode(nullptr))
       crs = std::string(srs->GetAuthorityName(nullptr)) + ":" + srs->GetAuthorityCode(nullptr);
   const Grid grid(gt[0], gt[3], gt[1], ds->GetRasterXSize(), ds->GetRasterYSize(), crs);
+  check_grid_budget(grid, 4, ResourceLimits{}, path.string());
   GDALRasterBand* b = ds->GetRasterBand(band_index);
   int has_nodata = 0;
   const double nodata = b->GetNoDataValue(&has_nodata);

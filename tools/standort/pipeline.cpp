@@ -315,8 +315,8 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
   // per inner node of the tree its score (4), and for nodes other than weighted sums a share per
   // child (4 each); the mask (1); with exclusions the reason, count, excluded and distance
   // rasters (4 each) and a hit mask (1); per district level the coverage windows (8 per cell
-  // of each district's bounding box, taken as twice the grid); and the overviews of the COGs
-  // being written (8).
+  // of each district's bounding box, taken as twice the grid); the overviews of the COGs being
+  // written (8); and what sites, regions and the sensitivity add (below).
   if (bytes_per_cell < 0) {
     std::int64_t inner = 0, parts = 0;
     for (const ModelNode& n : scenario.model.nodes) {
@@ -328,6 +328,12 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
     bytes_per_cell = 20 * static_cast<std::int64_t>(scenario.criteria.size()) + 4 * inner +
                      4 * parts + 1 + (scenario.constraints.empty() ? 0 : 17) +
                      16 * static_cast<std::int64_t>(scenario.outputs.districts.size()) + 8;
+    // Sites keep each rule's cells (1 each); regions need their working state (25), the
+    // availability mask (1) and the label raster (4); --sensitivity the score sd (4).
+    if (scenario.sites)
+      bytes_per_cell += static_cast<std::int64_t>(scenario.constraints.size()) + 8;
+    if (scenario.regions) bytes_per_cell += 30;
+    bytes_per_cell += 4;
   }
   check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
