@@ -30,6 +30,41 @@ const char* predictor_for(const GeoTiffOptions& options, std::size_t bands, bool
   return categorical || bands > 1 ? "STANDARD" : "FLOATING_POINT";
 }
 
+/// GDAL's band statistics (STATISTICS_MINIMUM, _MAXIMUM, _MEAN, _STDDEV, _VALID_PERCENT) of the
+/// cells with data, so that QGIS and gdalinfo show them, and stretch the band, without reading it.
+/// Sums in double in cell order; the population standard deviation, as GDAL computes it.
+void set_statistics(GDALRasterBand& band, std::span<const float> cells, float nodata) {
+  double lo = INFINITY, hi = -INFINITY, sum = 0.0;
+  std::size_t n = 0;
+  for (const float v : cells) {
+    if (v == nodata || std::isnan(v)) continue;
+    const double x = v;
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+    sum += x;
+    ++n;
+  }
+  if (n == 0) return;
+  const double mean = sum / static_cast<double>(n);
+  double sq = 0.0;
+  for (const float v : cells) {
+    if (v == nodata || std::isnan(v)) continue;
+    const double d = static_cast<double>(v) - mean;
+    sq += d * d;
+  }
+  char buf[64];
+  auto put = [&](const char* key, double value) {
+    std::snprintf(buf, sizeof buf, "%.17g", value);
+    band.SetMetadataItem(key, buf);
+  };
+  put("STATISTICS_MINIMUM", lo);
+  put("STATISTICS_MAXIMUM", hi);
+  put("STATISTICS_MEAN", mean);
+  put("STATISTICS_STDDEV", std::sqrt(sq / static_cast<double>(n)));
+  put("STATISTICS_VALID_PERCENT",
+      100.0 * static_cast<double>(n) / static_cast<double>(cells.size()));
+}
+
 /// Which source cells an overview cell covers along one axis, and with what weight: GDAL's
 /// AVERAGE footprint, where overview cell i spans source coordinates [i r, (i + 1) r) with
 /// r = n / m, the first and last source cell weighted by the part of them inside (GDAL's rounding
@@ -154,6 +189,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     b->SetDescription(band.description.c_str());
     b->SetUnitType(band.unit.c_str());
     for (const auto& [key, value] : band.metadata) b->SetMetadataItem(key.c_str(), value.c_str());
+    if (!categorical) set_statistics(*b, band.cells, options.nodata);
   }
   double gt[6];
   grid.geotransform(gt);

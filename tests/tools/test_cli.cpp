@@ -179,7 +179,49 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     CHECK(std::filesystem::exists(out / f));
   CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 10);
 
+  // Every raster passes GDAL's own COG validator (python3-gdal, installed by tools/test), and
+  // carries band statistics equal to the cells' and the run's provenance.
+  const auto listed = nlohmann::json::parse(read_all(out / "manifest.json"))["outputs"];
+  std::size_t validated = 0;
+  for (const auto& o : listed) {
+    const std::string file = o["file"].get<std::string>();
+    if (file.size() < 4 || file.substr(file.size() - 4) != ".tif") continue;
+    INFO(file);
+    const std::string cmd =
+        "/usr/bin/python3 -m osgeo_utils.samples.validate_cloud_optimized_geotiff -q '" +
+        (out / file).string() + "' > /dev/null 2>&1";
+    CHECK(std::system(cmd.c_str()) == 0);
+    ++validated;
+  }
+  CHECK(validated ==
+        15);  // 8 distances, the density, 3 pillars, suitability, exclusions, explanation
   GDALAllRegister();
+  {
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((out / "suitability.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    REQUIRE(ds->GetMetadataItem("standort_version"));
+    CHECK(std::string(ds->GetMetadataItem("scenario_sha256")).size() == 64);
+    const std::vector<float> cells = read_band(*ds, 1);
+    double sum = 0.0, lo = 1e300, hi = -1e300;
+    std::size_t n = 0;
+    for (float v : cells)
+      if (v != -9999.0f) {
+        sum += v;
+        lo = std::min(lo, static_cast<double>(v));
+        hi = std::max(hi, static_cast<double>(v));
+        ++n;
+      }
+    GDALRasterBand* b = ds->GetRasterBand(1);
+    REQUIRE(b->GetMetadataItem("STATISTICS_MEAN"));
+    CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_MEAN")),
+               WithinRel(sum / static_cast<double>(n), 1e-12));
+    CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_MINIMUM")), WithinAbs(lo, 1e-12));
+    CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_MAXIMUM")), WithinAbs(hi, 1e-12));
+    CHECK_THAT(
+        std::stod(b->GetMetadataItem("STATISTICS_VALID_PERCENT")),
+        WithinRel(100.0 * static_cast<double>(n) / static_cast<double>(cells.size()), 1e-12));
+  }
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
     INFO(name);
     std::unique_ptr<GDALDataset> ds(

@@ -675,6 +675,8 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   cog.nodata = k_nodata;
   cog.threads = 1;
   cog.metadata["scenario"] = scenario.name;
+  cog.metadata["standort_version"] = STANDORT_VERSION;
+  if (!scenario.file.empty()) cog.metadata["scenario_sha256"] = layers::sha256_file(scenario.file);
   const Model& model = scenario.model;
   for (const auto& result : results) {
     if (!scenario.outputs.cog) break;
