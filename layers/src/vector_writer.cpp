@@ -9,6 +9,7 @@
 #include <ogr_geometry.h>
 #include <ogrsf_frmts.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -84,6 +85,55 @@ void write_layer(GDALDataset& ds, const VectorTable& t, CSLConstList layer_optio
   if (!trap.errors().empty()) fail("writing failed");
 }
 
+/// QGIS's layer_styles table (QGIS creates it with these fields and an "id" key) with each styled
+/// table's QML as its default style.
+void write_layer_styles(GDALDataset& ds, const std::vector<VectorTable>& tables,
+                        const std::string& where) {
+  if (std::none_of(tables.begin(), tables.end(),
+                   [](const VectorTable& t) { return !t.style_qml.empty(); }))
+    return;
+  CPLStringList options;
+  options.SetNameValue("FID", "id");
+  OGRLayer* layer = ds.CreateLayer("layer_styles", nullptr, wkbNone, options.List());
+  if (!layer) throw std::runtime_error(where + ": cannot create the layer_styles table");
+  const std::pair<const char*, OGRFieldType> fields[] = {{"f_table_catalog", OFTString},
+                                                         {"f_table_schema", OFTString},
+                                                         {"f_table_name", OFTString},
+                                                         {"f_geometry_column", OFTString},
+                                                         {"styleName", OFTString},
+                                                         {"styleQML", OFTString},
+                                                         {"styleSLD", OFTString},
+                                                         {"useAsDefault", OFTInteger},
+                                                         {"description", OFTString},
+                                                         {"owner", OFTString},
+                                                         {"ui", OFTString},
+                                                         {"update_time", OFTDateTime}};
+  for (const auto& [name, type] : fields) {
+    OGRFieldDefn f(name, type);
+    if (std::string(name) == "useAsDefault") f.SetSubType(OFSTBoolean);
+    if (layer->CreateField(&f) != OGRERR_NONE)
+      throw std::runtime_error(where + ": cannot create the layer_styles field " + name);
+  }
+  for (const VectorTable& t : tables) {
+    if (t.style_qml.empty()) continue;
+    FeaturePtr feature(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+    feature->SetField("f_table_catalog", "");
+    feature->SetField("f_table_schema", "");
+    feature->SetField("f_table_name", t.name.c_str());
+    feature->SetField("f_geometry_column", "geom");
+    feature->SetField("styleName", t.name.c_str());
+    feature->SetField("styleQML", t.style_qml.c_str());
+    feature->SetField("styleSLD", "");
+    feature->SetField("useAsDefault", 1);
+    feature->SetField("description", ("standort style of " + t.name).c_str());
+    feature->SetField("owner", "");
+    feature->SetField("ui", "");
+    feature->SetField("update_time", 2000, 1, 1, 0, 0, 0.0f, 100);
+    if (layer->CreateFeature(feature.get()) != OGRERR_NONE)
+      throw std::runtime_error(where + ": cannot write the style of " + t.name);
+  }
+}
+
 }  // namespace
 
 void write_geojson_rfc7946(const std::filesystem::path& target, const VectorTable& table) {
@@ -118,6 +168,7 @@ void write_gpkg(const std::filesystem::path& target, const std::vector<VectorTab
     DatasetPtr ds(driver->Create(tmp.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!ds) throw std::runtime_error(target.string() + ": cannot create: " + trap.last_error());
     for (const auto& t : tables) write_layer(*ds, t, nullptr, target.string());
+    write_layer_styles(*ds, tables, target.string());
   }
   if (!trap.errors().empty())
     throw std::runtime_error(target.string() + ": writing failed: " + trap.last_error());

@@ -849,7 +849,19 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
   std::unique_ptr<GDALDataset> gpkg(GDALDataset::Open((dir / "out" / "statistics.gpkg").c_str(),
                                                       GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(gpkg);
-  CHECK(gpkg->GetLayerCount() == 4);  // both district levels, the candidate sites, the regions
+  // Both district levels, the candidate sites, the regions, and QGIS's layer_styles table with a
+  // default style for each of them.
+  CHECK(gpkg->GetLayerCount() == 5);
+  OGRLayer* styles = gpkg->GetLayerByName("layer_styles");
+  REQUIRE(styles);
+  std::set<std::string> styled;
+  for (auto& f : *styles) {
+    CHECK(f->GetFieldAsInteger("useAsDefault") == 1);
+    CHECK_THAT(std::string(f->GetFieldAsString("styleQML")), Contains("<qgis"));
+    CHECK(std::string(f->GetFieldAsString("f_geometry_column")) == "geom");
+    styled.insert(f->GetFieldAsString("f_table_name"));
+  }
+  CHECK(styled == std::set<std::string>{"districts", "stadtbezirke", "sites", "regions"});
   REQUIRE(gpkg->GetLayerByName("sites"));
   CHECK(gpkg->GetLayerByName("sites")->GetFeatureCount() >= 20);
 }

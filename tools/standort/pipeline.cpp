@@ -897,6 +897,10 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   std::vector<layers::VectorTable> gpkg_tables = district_tables;
   if (site_run) gpkg_tables.push_back(site_run->table);
   if (region_run) gpkg_tables.push_back(*region_run);
+  // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
+  if (scenario.outputs.qml)
+    for (layers::VectorTable& t : gpkg_tables)
+      t.style_qml = layers::polygon_outline_qml(t.name == "regions" ? "rank" : "name");
   if (!gpkg_tables.empty() && scenario.outputs.gpkg)
     add_job(0, [&](std::vector<Written>& w) {
       const fs::path file = out_dir / "statistics.gpkg";

@@ -25,12 +25,17 @@ struct VectorTable {
   std::vector<MultiPolygon> polygons;           ///< for polygon tables
   std::vector<std::vector<FieldValue>> rows;    ///< one value per field; NaN doubles become null
   std::map<std::string, std::string> metadata;  ///< layer metadata items
+  /// A QGIS style (QML) for the layer: written into a GeoPackage's layer_styles table as the
+  /// default style, so QGIS applies it when the layer is added on its own.
+  std::string style_qml;
 };
 
 /// Writes one table as RFC 7946 GeoJSON, atomically.
 void write_geojson_rfc7946(const std::filesystem::path& target, const VectorTable& table);
 
-/// Writes tables as layers of one GeoPackage, atomically (the whole file at once).
+/// Writes tables as layers of one GeoPackage, atomically (the whole file at once). Tables with a
+/// style_qml get it as their default style in the layer_styles table QGIS reads (the schema QGIS
+/// creates; update_time fixed, so the file stays the same from run to run).
 void write_gpkg(const std::filesystem::path& target, const std::vector<VectorTable>& tables);
 
 }  // namespace standort::layers
