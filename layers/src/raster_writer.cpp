@@ -32,37 +32,50 @@ const char* predictor_for(const GeoTiffOptions& options, std::size_t bands, bool
 
 /// GDAL's band statistics (STATISTICS_MINIMUM, _MAXIMUM, _MEAN, _STDDEV, _VALID_PERCENT) of the
 /// cells with data, so that QGIS and gdalinfo show them, and stretch the band, without reading it.
-/// Sums in double in cell order; the population standard deviation, as GDAL computes it.
+/// One pass: sums of x - K and (x - K)^2 around the first value K (so the variance does not lose
+/// digits to cancellation), four interleaved accumulators without a branch per cell; the
+/// population standard deviation, as GDAL computes it.
 void set_statistics(GDALRasterBand& band, std::span<const float> cells, float nodata) {
-  double lo = INFINITY, hi = -INFINITY, sum = 0.0;
-  std::size_t n = 0;
-  for (const float v : cells) {
-    if (v == nodata || std::isnan(v)) continue;
-    const double x = v;
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-    sum += x;
-    ++n;
+  std::size_t first = 0;
+  while (first < cells.size() && (cells[first] == nodata || std::isnan(cells[first]))) ++first;
+  if (first == cells.size()) return;
+  const double shift = cells[first];
+  double sum[4] = {0.0, 0.0, 0.0, 0.0}, sq[4] = {0.0, 0.0, 0.0, 0.0};
+  double lo[4] = {shift, shift, shift, shift}, hi[4] = {shift, shift, shift, shift};
+  std::size_t count[4] = {0, 0, 0, 0};
+  auto add = [&](float v, int lane) {
+    const bool ok = !(v == nodata) && v == v;
+    const double x = ok ? static_cast<double>(v) : shift;
+    const double d = x - shift;
+    sum[lane] += d;
+    sq[lane] += d * d;
+    lo[lane] = std::min(lo[lane], x);
+    hi[lane] = std::max(hi[lane], x);
+    count[lane] += ok;
+  };
+  std::size_t i = first;
+  for (; i + 4 <= cells.size(); i += 4) {
+    add(cells[i], 0);
+    add(cells[i + 1], 1);
+    add(cells[i + 2], 2);
+    add(cells[i + 3], 3);
   }
-  if (n == 0) return;
-  const double mean = sum / static_cast<double>(n);
-  double sq = 0.0;
-  for (const float v : cells) {
-    if (v == nodata || std::isnan(v)) continue;
-    const double d = static_cast<double>(v) - mean;
-    sq += d * d;
-  }
+  for (; i < cells.size(); ++i) add(cells[i], 0);
+  const double n = static_cast<double>(count[0] + count[1] + count[2] + count[3]);
+  const double s1 = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  const double s2 = (sq[0] + sq[1]) + (sq[2] + sq[3]);
+  const double mean = shift + s1 / n;
+  const double variance = std::max(0.0, (s2 - s1 * s1 / n) / n);
   char buf[64];
   auto put = [&](const char* key, double value) {
     std::snprintf(buf, sizeof buf, "%.17g", value);
     band.SetMetadataItem(key, buf);
   };
-  put("STATISTICS_MINIMUM", lo);
-  put("STATISTICS_MAXIMUM", hi);
+  put("STATISTICS_MINIMUM", std::min(std::min(lo[0], lo[1]), std::min(lo[2], lo[3])));
+  put("STATISTICS_MAXIMUM", std::max(std::max(hi[0], hi[1]), std::max(hi[2], hi[3])));
   put("STATISTICS_MEAN", mean);
-  put("STATISTICS_STDDEV", std::sqrt(sq / static_cast<double>(n)));
-  put("STATISTICS_VALID_PERCENT",
-      100.0 * static_cast<double>(n) / static_cast<double>(cells.size()));
+  put("STATISTICS_STDDEV", std::sqrt(variance));
+  put("STATISTICS_VALID_PERCENT", 100.0 * n / static_cast<double>(cells.size()));
 }
 
 /// Which source cells an overview cell covers along one axis, and with what weight: GDAL's
