@@ -218,6 +218,12 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
                WithinRel(sum / static_cast<double>(n), 1e-12));
     CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_MINIMUM")), WithinAbs(lo, 1e-12));
     CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_MAXIMUM")), WithinAbs(hi, 1e-12));
+    double sq = 0.0;
+    const double mean = sum / static_cast<double>(n);
+    for (float v : cells)
+      if (v != -9999.0f) sq += (v - mean) * (v - mean);
+    CHECK_THAT(std::stod(b->GetMetadataItem("STATISTICS_STDDEV")),
+               WithinRel(std::sqrt(sq / static_cast<double>(n)), 1e-9));
     CHECK_THAT(
         std::stod(b->GetMetadataItem("STATISTICS_VALID_PERCENT")),
         WithinRel(100.0 * static_cast<double>(n) / static_cast<double>(cells.size()), 1e-12));
