@@ -175,9 +175,41 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   // shortlists, rejections and joint assignment.
   for (const char* f :
        {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv", "rejections.csv",
-        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv"})
+        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv", "standort.qgz"})
     CHECK(std::filesystem::exists(out / f));
-  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 10);
+  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 11);
+
+  // The QGIS project (zipped .qgs, read through GDAL's /vsizip/): every layer's source is a file
+  // of this run, by relative path, with its style, in the groups QGIS shows.
+  {
+    // Braces: GDAL tells a zip from its name, and .qgz is not one of the names it knows.
+    const std::string qgs_path = "/vsizip/{" + (out / "standort.qgz").string() + "}/standort.qgs";
+    VSILFILE* f = VSIFOpenL(qgs_path.c_str(), "rb");
+    REQUIRE(f);
+    std::string qgs;
+    char buffer[65536];
+    for (std::size_t n; (n = VSIFReadL(buffer, 1, sizeof buffer, f)) > 0;) qgs.append(buffer, n);
+    VSIFCloseL(f);
+    for (const char* group :
+         {"Districts", "Sites", "Suitability", "Pillars", "Explanation", "Indicators"})
+      CHECK_THAT(qgs, Contains(std::string("<layer-tree-group name=\"") + group + "\""));
+    std::size_t layers = 0;
+    for (auto at = qgs.find("<datasource>"); at != std::string::npos;
+         at = qgs.find("<datasource>", at + 1)) {
+      const auto end = qgs.find("</datasource>", at);
+      std::string source = qgs.substr(at + 12, end - at - 12);
+      INFO(source);
+      REQUIRE(source.rfind("./", 0) == 0);  // relative to the project
+      const auto bar = source.find('|');
+      source = source.substr(2, bar == std::string::npos ? std::string::npos : bar - 2);
+      CHECK(std::filesystem::exists(out / source));
+      ++layers;
+    }
+    CHECK(layers == 19);  // 2 district levels, sites, regions, 15 rasters
+    CHECK_THAT(qgs, Contains("<authid>EPSG:25832</authid>"));
+    CHECK_THAT(qgs, Contains("singlebandpseudocolor"));  // the styles are in the project
+    CHECK_THAT(qgs, Contains("paletted"));
+  }
 
   // Every raster passes GDAL's own COG validator (python3-gdal, installed by tools/test), and
   // carries band statistics equal to the cells' and the run's provenance.

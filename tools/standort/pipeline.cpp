@@ -12,6 +12,7 @@
 #include "standort/engine/value_function.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
+#include "standort/layers/qgis_project.hpp"
 #include "standort/layers/qml.hpp"
 #include "standort/layers/raster_writer.hpp"
 #include "standort/layers/sha256.hpp"
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -924,6 +926,59 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         }
       },
       1);  // one job at a time: jobs differ much in size
+  // The QGIS project: every file written above, grouped, each with the style beside it.
+  if (scenario.outputs.qml) {
+    std::vector<layers::ProjectLayer> project;
+    auto read_text = [](const fs::path& p) {
+      std::ifstream in(p, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      return text.str();
+    };
+    auto add = [&](const std::string& group, const std::string& stem, const std::string& file,
+                   const std::string& source, bool raster, bool visible) {
+      if (!fs::exists(out_dir / file)) return;
+      const fs::path style = out_dir / (stem + ".qml");
+      project.push_back({group, stem, source, raster, visible,
+                         fs::exists(style) ? read_text(style) : std::string()});
+    };
+    const bool gpkg = scenario.outputs.gpkg && fs::exists(out_dir / "statistics.gpkg");
+    auto vector_source = [&](const std::string& name) {
+      return gpkg ? "./statistics.gpkg|layername=" + name : "./" + name + ".geojson";
+    };
+    auto vector_file = [&](const std::string& name) {
+      return gpkg ? std::string("statistics.gpkg") : name + ".geojson";
+    };
+    for (std::size_t k = 0; k < scenario.outputs.districts.size(); ++k) {
+      const std::string& level = scenario.outputs.districts[k];
+      add("Districts", level, vector_file(level), vector_source(level), false, k == 0);
+    }
+    if (site_run) add("Sites", "sites", vector_file("sites"), vector_source("sites"), false, true);
+    if (region_run)
+      add("Sites", "regions", vector_file("regions"), vector_source("regions"), false, false);
+    add("Suitability", "suitability", "suitability.tif", "./suitability.tif", true, true);
+    add("Suitability", "exclusions", "exclusions.tif", "./exclusions.tif", true, false);
+    if (score_sd) add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
+    for (std::size_t k = 1; k < model.nodes.size(); ++k)
+      if (model.nodes[k].criterion < 0) {
+        const std::string stem = model.nodes[k].name + "_score";
+        add("Pillars", stem, stem + ".tif", "./" + stem + ".tif", true, false);
+      }
+    add("Explanation", "explanation", "explanation.tif", "./explanation.tif", true, false);
+    for (const auto& r : results) {
+      const std::string& stem = r.spec->output;
+      add("Indicators", stem, stem + ".tif", "./" + stem + ".tif", true, false);
+      if (scenario.outputs.criterion_scores)
+        add("Indicators", r.spec->name + "_score", r.spec->name + "_score.tif",
+            "./" + r.spec->name + "_score.tif", true, false);
+    }
+    if (!project.empty()) {
+      layers::write_qgz(out_dir / "standort.qgz", scenario.name, grid.crs(),
+                        {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}, project);
+      written.push_back(
+          {{out_dir / "standort.qgz", "project", layers::sha256_file(out_dir / "standort.qgz")}});
+    }
+  }
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& files : written)
     for (const Written& f : files)
