@@ -24,6 +24,7 @@
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <set>
 #include <sstream>
 
 namespace standort::cli {
@@ -935,14 +936,18 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       text << in.rdbuf();
       return text.str();
     };
+    // Only this run's files: the folder may hold others from earlier runs.
+    std::set<std::string> this_run;
+    for (const auto& files : written)
+      for (const Written& f : files) this_run.insert(f.path.filename().string());
     auto add = [&](const std::string& group, const std::string& stem, const std::string& file,
                    const std::string& source, bool raster, bool visible) {
-      if (!fs::exists(out_dir / file)) return;
-      const fs::path style = out_dir / (stem + ".qml");
+      if (!this_run.count(file)) return;
+      const std::string style = stem + ".qml";
       project.push_back({group, stem, source, raster, visible,
-                         fs::exists(style) ? read_text(style) : std::string()});
+                         this_run.count(style) ? read_text(out_dir / style) : std::string()});
     };
-    const bool gpkg = scenario.outputs.gpkg && fs::exists(out_dir / "statistics.gpkg");
+    const bool gpkg = this_run.count("statistics.gpkg") > 0;
     auto vector_source = [&](const std::string& name) {
       return gpkg ? "./statistics.gpkg|layername=" + name : "./" + name + ".geojson";
     };
