@@ -211,4 +211,59 @@ std::string polygon_outline_qml(const std::string& label_field) {
   return s.str();
 }
 
+std::string polygon_ranked_qml(const std::string& rank_field, int count,
+                               const std::string& label_field) {
+  // Rank classes: the best 5, 6-10, 11-20, the rest; bright is best (viridis, as the rasters).
+  struct RankClass {
+    int first, last;
+    const char* colour;
+  };
+  std::vector<RankClass> classes;
+  const RankClass candidates[] = {{1, 5, "253,231,37"},
+                                  {6, 10, "94,201,98"},
+                                  {11, 20, "33,145,140"},
+                                  {21, std::max(21, count), "59,82,139"}};
+  for (const RankClass& c : candidates)
+    if (c.first <= std::max(count, 1))
+      classes.push_back({c.first, std::min(c.last, std::max(count, 1)), c.colour});
+  std::ostringstream s;
+  s << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+    << "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\""
+    << (label_field.empty() ? 0 : 1) << "\">\n"
+    << "  <renderer-v2 type=\"graduatedSymbol\" attr=\"" << xml_escape(rank_field)
+    << "\" graduatedMethod=\"GraduatedColor\" symbollevels=\"0\" enableorderby=\"0\" "
+       "forceraster=\"0\">\n    <ranges>\n";
+  for (std::size_t k = 0; k < classes.size(); ++k) {
+    s << "      <range lower=\"" << classes[k].first - 0.5 << "\" upper=\"" << classes[k].last + 0.5
+      << "\" symbol=\"" << k << "\" label=\"rank " << classes[k].first;
+    if (classes[k].last > classes[k].first) s << '-' << classes[k].last;
+    s << "\" render=\"true\"/>\n";
+  }
+  s << "    </ranges>\n    <symbols>\n";
+  for (std::size_t k = 0; k < classes.size(); ++k)
+    s << "      <symbol type=\"fill\" name=\"" << k
+      << "\" alpha=\"0.85\" clip_to_extent=\"1\" force_rhr=\"0\">\n"
+      << "        <layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">\n"
+      << "          <Option type=\"Map\">\n"
+      << "            <Option type=\"QString\" name=\"color\" value=\"" << classes[k].colour
+      << ",255\"/>\n"
+      << "            <Option type=\"QString\" name=\"outline_color\" value=\"20,20,20,255\"/>\n"
+      << "            <Option type=\"QString\" name=\"outline_style\" value=\"solid\"/>\n"
+      << "            <Option type=\"QString\" name=\"outline_width\" value=\"0.4\"/>\n"
+      << "            <Option type=\"QString\" name=\"outline_width_unit\" value=\"MM\"/>\n"
+      << "            <Option type=\"QString\" name=\"style\" value=\"solid\"/>\n"
+      << "          </Option>\n        </layer>\n      </symbol>\n";
+  s << "    </symbols>\n    <rotation/>\n    <sizescale/>\n  </renderer-v2>\n";
+  // The labels of polygon_outline_qml.
+  const std::string outline = polygon_outline_qml(label_field);
+  const auto a = outline.find("  <labeling");
+  const auto b = outline.find("  <blendMode>");
+  if (a != std::string::npos && b != std::string::npos) s << outline.substr(a, b - a);
+  s << "  <blendMode>0</blendMode>\n"
+    << "  <featureBlendMode>0</featureBlendMode>\n"
+    << "  <layerGeometryType>2</layerGeometryType>\n"
+    << "</qgis>\n";
+  return s.str();
+}
+
 }  // namespace standort::layers

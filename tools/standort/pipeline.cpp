@@ -827,7 +827,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         layers::write_geojson_rfc7946(file, *t);
         record(w, file, "vector");
         if (scenario.outputs.qml) {
-          layers::write_text_atomic(out_dir / "sites.qml", layers::polygon_outline_qml("name"));
+          layers::write_text_atomic(
+              out_dir / "sites.qml",
+              layers::polygon_ranked_qml("rank", static_cast<int>(t->rows.size()), "name"));
           record(w, out_dir / "sites.qml", "style");
         }
       });
@@ -856,7 +858,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
         layers::write_geojson_rfc7946(out_dir / "regions.geojson", *region_run);
         record(w, out_dir / "regions.geojson", "vector");
         if (scenario.outputs.qml) {
-          layers::write_text_atomic(out_dir / "regions.qml", layers::polygon_outline_qml("rank"));
+          layers::write_text_atomic(out_dir / "regions.qml",
+                                    layers::polygon_ranked_qml(
+                                        "rank", static_cast<int>(region_run->rows.size()), "rank"));
           record(w, out_dir / "regions.qml", "style");
         }
       });
@@ -903,7 +907,10 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
   if (scenario.outputs.qml)
     for (layers::VectorTable& t : gpkg_tables)
-      t.style_qml = layers::polygon_outline_qml(t.name == "regions" ? "rank" : "name");
+      t.style_qml = t.name == "sites" || t.name == "regions"
+                        ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()),
+                                                     t.name == "sites" ? "name" : "rank")
+                        : layers::polygon_outline_qml("name");
   if (!gpkg_tables.empty() && scenario.outputs.gpkg)
     add_job(0, [&](std::vector<Written>& w) {
       const fs::path file = out_dir / "statistics.gpkg";

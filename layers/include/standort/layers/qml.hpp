@@ -34,5 +34,9 @@ std::vector<PaletteEntry> category_palette(const std::vector<std::string>& label
 
 /// Transparent fill, dark outline and a label from `label_field` (may be empty: no labels).
 std::string polygon_outline_qml(const std::string& label_field);
+/// Polygons filled by rank (`rank_field`, 1 = best, `count` ranked): the best 5, 6-10, 11-20
+/// and the rest, bright to dark like the rasters' ramp, labelled with `label_field` ("" = none).
+std::string polygon_ranked_qml(const std::string& rank_field, int count,
+                               const std::string& label_field);
 
 }  // namespace standort::layers
