@@ -1105,7 +1105,20 @@ TEST_CASE("investors: shortlists meet every requirement; match explains the rest
   write_file(dir / "bad.toml", "[investors.x]\nmax_distance_m = { airports = 5000 }\n");
   const Result bad = run("match " + (dir / "bad.toml").string() + " " + out.string());
   CHECK(bad.code == 2);
-  CHECK_THAT(bad.output, Contains("max_distance_m.airports"));
+  CHECK_THAT(bad.output, Contains("bad.toml") && Contains("max_distance_m.airports"));
+  // validate checks a scenario's profiles too, before anything is computed.
+  std::string scenario = builtin_scenario_copy();
+  const auto at = scenario.find("investors = \"");
+  REQUIRE(at != std::string::npos);
+  scenario.replace(at, scenario.find('\n', at) - at,
+                   "investors = \"" + (dir / "bad.toml").string() + "\"");
+  write_file(dir / "s.toml", scenario);
+  const Result validate = run("validate " + (dir / "s.toml").string());
+  CHECK(validate.code == 2);
+  CHECK_THAT(validate.output, Contains("bad.toml") && Contains("airports"));
+  const Result good = run("validate");
+  CHECK(good.code == 0);
+  CHECK_THAT(good.output, Contains("battery_lab logistics_hub software_campus"));
 }
 
 TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing kept",

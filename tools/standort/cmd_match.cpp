@@ -92,7 +92,13 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
       throw InputError(manifest_file.string() + ": the criteria tree is incomplete (" + e.what() +
                        "); run the scenario again");
     }
-    for (const InvestorProfile& p : profiles) check_profile(p, distances, scores, constraints);
+    for (const InvestorProfile& p : profiles) {
+      try {
+        check_profile(p, distances, scores, constraints);
+      } catch (const InputError& e) {
+        throw InputError(opt->profiles + ": " + e.what());
+      }
+    }
     if (opt->all)
       for (InvestorProfile& p : profiles) p.shortlist = static_cast<int>(sites.size());
     const MatchTables m = match_investors(profiles, sites, pillars);

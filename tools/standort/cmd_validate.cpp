@@ -31,6 +31,32 @@ Action register_validate(CLI::App& app, const GlobalOptions& global) {
       std::cout << "\n";
     }
     std::cout << model_text(scenario);
+    if (scenario.sites) {
+      const std::vector<InvestorProfile> investors = checked_investors(scenario);
+      std::cout << "sites: '" << scenario.sites->layer << "'";
+      if (!scenario.sites->distances.empty()) {
+        std::cout << ", distances to";
+        for (const std::string& d : scenario.sites->distances) std::cout << " '" << d << "'";
+      }
+      std::cout << "\n";
+      if (!investors.empty()) {
+        std::cout << "investors (" << scenario.sites->investors.filename().string() << "):";
+        for (const InvestorProfile& p : investors) std::cout << " " << p.key;
+        std::cout << " — checked\n";
+      }
+    }
+    if (scenario.regions) {
+      const RegionOptions& o = scenario.regions->options;
+      std::cout << "regions: up to " << o.max_regions << " of at least " << o.min_area_ha << " ha, "
+                << o.min_spacing_m << " m apart\n";
+    }
+    const WeightPerturbation& p = scenario.sensitivity.perturbation;
+    std::cout << "sensitivity (run --sensitivity): " << p.runs << " runs, ";
+    if (p.kind == WeightPerturbation::Kind::dirichlet)
+      std::cout << "Dirichlet, concentration " << p.concentration;
+    else
+      std::cout << "uniform, +/- " << p.percent << " %";
+    std::cout << ", seed " << p.seed << "\n";
     return 0;
   };
 }

@@ -379,6 +379,22 @@ std::vector<std::string> constraint_names(const Scenario& scenario) {
   return out;
 }
 
+std::vector<InvestorProfile> checked_investors(const Scenario& scenario) {
+  std::vector<InvestorProfile> investors;
+  if (scenario.sites && !scenario.sites->investors.empty()) {
+    investors = load_investor_profiles(scenario.sites->investors);
+    for (const InvestorProfile& p : investors) {
+      try {
+        check_profile(p, scenario.sites->distances, score_names(scenario),
+                      constraint_names(scenario));
+      } catch (const InputError& e) {
+        throw InputError(scenario.sites->investors.string() + ": " + e.what());
+      }
+    }
+  }
+  return investors;
+}
+
 void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
                   Progress& progress, bool sensitivity) {
   const auto run_start = std::chrono::steady_clock::now();
@@ -386,13 +402,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   LoadedInputs inputs = load_inputs(scenario, progress);
   // Investor profiles are read and checked before anything is computed: a bad profile is bad
   // input like any other.
-  std::vector<InvestorProfile> investors;
-  if (scenario.sites && !scenario.sites->investors.empty()) {
-    investors = load_investor_profiles(scenario.sites->investors);
-    for (const InvestorProfile& p : investors)
-      check_profile(p, scenario.sites->distances, score_names(scenario),
-                    constraint_names(scenario));
-  }
+  const std::vector<InvestorProfile> investors = checked_investors(scenario);
   for (const auto& [name, report] : inputs.reports)
     for (const auto& w : report.warnings) warnings.push_back(w);
   const Grid grid = plan_grid(scenario, inputs);

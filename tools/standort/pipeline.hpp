@@ -2,6 +2,8 @@
 // grid within the resource limits, compute indicators and scores, write every output.
 #pragma once
 
+#include "standort/engine/matching.hpp"
+
 #include "standort/engine/raster.hpp"
 #include "standort/engine/scenario.hpp"
 #include "standort/layers/vector_reader.hpp"
@@ -90,6 +92,10 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs,
 
 /// Checks what load_inputs cannot: geometry kinds of referenced layers.
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
+
+/// The investor profiles of [sites] investors, read and checked against the scenario (distance
+/// layers, criteria and pillars, constraints); empty without them. Throws InputError.
+std::vector<InvestorProfile> checked_investors(const Scenario& scenario);
 
 /// Runs the whole scenario and writes outputs to `out_dir`; manifest.json last.
 void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads,
