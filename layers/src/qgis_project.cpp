@@ -3,6 +3,7 @@
 #include "gdal_handles.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
+#include "text.hpp"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -15,29 +16,6 @@
 namespace standort::layers {
 
 namespace {
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string number(double v) {
   char buf[64];
@@ -55,9 +33,9 @@ std::string spatialrefsys(const std::string& crs) {
   char* proj4 = nullptr;
   srs.exportToProj4(&proj4);
   std::ostringstream s;
-  s << "<spatialrefsys><wkt>" << escape(wkt ? wkt : "") << "</wkt><proj4>"
-    << escape(proj4 ? proj4 : "") << "</proj4><authid>" << escape(crs) << "</authid>"
-    << "<description>" << escape(srs.GetName() ? srs.GetName() : crs) << "</description>"
+  s << "<spatialrefsys><wkt>" << xml_escape(wkt ? wkt : "") << "</wkt><proj4>"
+    << xml_escape(proj4 ? proj4 : "") << "</proj4><authid>" << xml_escape(crs) << "</authid>"
+    << "<description>" << xml_escape(srs.GetName() ? srs.GetName() : crs) << "</description>"
     << "<geographicflag>" << (srs.IsGeographic() ? "true" : "false")
     << "</geographicflag></spatialrefsys>";
   CPLFree(wkt);
@@ -101,19 +79,20 @@ void write_qgz(const std::filesystem::path& target, const std::string& title,
 
   std::ostringstream x;
   x << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-    << "<qgis projectname=\"" << escape(title) << "\" version=\"3.22.0\">\n"
-    << "  <homePath path=\"\"/>\n  <title>" << escape(title) << "</title>\n"
+    << "<qgis projectname=\"" << xml_escape(title) << "\" version=\"3.22.0\">\n"
+    << "  <homePath path=\"\"/>\n  <title>" << xml_escape(title) << "</title>\n"
     << "  <projectCrs>" << srs << "</projectCrs>\n"
     << "  <layer-tree-group>\n    <customproperties/>\n";
   for (const std::string& g : groups) {
-    x << "    <layer-tree-group name=\"" << escape(g)
+    x << "    <layer-tree-group name=\"" << xml_escape(g)
       << "\" checked=\"Qt::Checked\" expanded=\"1\">\n      <customproperties/>\n";
     for (std::size_t k = 0; k < layers.size(); ++k) {
       const ProjectLayer& l = layers[k];
       if (l.group != g) continue;
-      x << "      <layer-tree-layer id=\"" << id_of(k) << "\" name=\"" << escape(l.name)
-        << "\" source=\"" << escape(l.source) << "\" providerKey=\"" << (l.raster ? "gdal" : "ogr")
-        << "\" checked=\"" << (l.visible ? "Qt::Checked" : "Qt::Unchecked")
+      x << "      <layer-tree-layer id=\"" << id_of(k) << "\" name=\"" << xml_escape(l.name)
+        << "\" source=\"" << xml_escape(l.source) << "\" providerKey=\""
+        << (l.raster ? "gdal" : "ogr") << "\" checked=\""
+        << (l.visible ? "Qt::Checked" : "Qt::Unchecked")
         << "\" expanded=\"0\">\n        <customproperties/>\n      </layer-tree-layer>\n";
     }
     x << "    </layer-tree-group>\n";
@@ -129,9 +108,9 @@ void write_qgz(const std::filesystem::path& target, const std::string& title,
     const auto [style, attributes] = style_parts(l.qml);
     x << "    <maplayer type=\"" << (l.raster ? "raster" : "vector") << "\""
       << (l.raster ? "" : " geometry=\"Polygon\"") << attributes << ">\n"
-      << "      <id>" << id_of(k) << "</id>\n      <datasource>" << escape(l.source)
-      << "</datasource>\n      <layername>" << escape(l.name) << "</layername>\n      <srs>" << srs
-      << "</srs>\n      <provider" << (l.raster ? "" : " encoding=\"UTF-8\"") << ">"
+      << "      <id>" << id_of(k) << "</id>\n      <datasource>" << xml_escape(l.source)
+      << "</datasource>\n      <layername>" << xml_escape(l.name) << "</layername>\n      <srs>"
+      << srs << "</srs>\n      <provider" << (l.raster ? "" : " encoding=\"UTF-8\"") << ">"
       << (l.raster ? "gdal" : "ogr") << "</provider>\n"
       << style << "\n    </maplayer>\n";
   }

@@ -1,5 +1,5 @@
-// UTF-8 checks for text that comes out of GDAL: standort never passes invalid UTF-8 on, neither
-// into outputs nor into messages and JSON.
+// Text helpers of the layers: UTF-8 checks for text that comes out of GDAL (standort never passes
+// invalid UTF-8 on, neither into outputs nor into messages and JSON), and XML escaping.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +59,31 @@ inline std::string sanitize_utf8(std::string_view s) {
     } else {
       out.append(s.substr(0, n));
       s.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
+/// `s` with &, <, > and " escaped, for XML text and attribute values (QML styles, QGIS projects).
+inline std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -26,16 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 json value_or_null(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
 
 std::string text_or_dash(const std::optional<double>& v, int decimals) {
-  return v ? fixed(*v, decimals) : std::string("nodata");
+  return v ? format_number(*v, decimals) : std::string("nodata");
 }
 
 std::optional<double> band_value(const fs::path& file, double x, double y, int band) {
@@ -93,7 +87,8 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
     const auto [gx, gy] = layers::transform_point(opt->x, opt->y, opt->crs, grid_crs);
     const auto overall = layers::sample_raster(out / "suitability.tif", gx, gy);
     if (!overall)
-      throw InputError("(" + fixed(opt->x, 6) + ", " + fixed(opt->y, 6) + ") in " + opt->crs +
+      throw InputError("(" + format_number(opt->x, 6) + ", " + format_number(opt->y, 6) + ") in " +
+                       opt->crs +
                        " lies outside the run's grid; check the order (x = easting/longitude "
                        "first) and --crs");
 
@@ -228,9 +223,10 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
       return 0;
     }
     std::ostringstream t;
-    t << "location (" << fixed(opt->x, 6) << ", " << fixed(opt->y, 6) << ") " << opt->crs
-      << " -> cell col " << overall->col << ", row " << overall->row << " (centre "
-      << fixed(overall->cell_x, 1) << ", " << fixed(overall->cell_y, 1) << " " << grid_crs << ")\n";
+    t << "location (" << format_number(opt->x, 6) << ", " << format_number(opt->y, 6) << ") "
+      << opt->crs << " -> cell col " << overall->col << ", row " << overall->row << " (centre "
+      << format_number(overall->cell_x, 1) << ", " << format_number(overall->cell_y, 1) << " "
+      << grid_crs << ")\n";
     if (result.contains("district"))
       t << "district: " << result["district"]["name"].get<std::string>() << " ("
         << result["district"]["level"].get<std::string>() << ")\n";
@@ -241,16 +237,17 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
         << " (the suitability is 0 whatever the scores)\n";
     for (const auto& p : pillars)
       t << "  pillar " << p["title"].get<std::string>() << ": "
-        << (p.contains("score") && !p["score"].is_null() ? fixed(p["score"].get<double>(), 3)
-                                                         : std::string("nodata"))
-        << "  weight " << fixed(p["weight"].get<double>(), 3) << "\n";
+        << (p.contains("score") && !p["score"].is_null()
+                ? format_number(p["score"].get<double>(), 3)
+                : std::string("nodata"))
+        << "  weight " << format_number(p["weight"].get<double>(), 3) << "\n";
     char header[200];
     std::snprintf(header, sizeof header, "  %-24s %14s %7s %7s %7s %12s\n", "criterion",
                   "indicator", "score", "weight", "global", "contribution");
     t << header;
     for (const auto& c : criteria) {
       auto num = [&](const char* key, int decimals) {
-        return c.contains(key) && !c[key].is_null() ? fixed(c[key].get<double>(), decimals)
+        return c.contains(key) && !c[key].is_null() ? format_number(c[key].get<double>(), decimals)
                                                     : std::string("-");
       };
       char line[300];

@@ -18,15 +18,7 @@
 
 namespace standort::cli {
 
-namespace {
-
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Action register_match(CLI::App& app, const GlobalOptions& global) {
   struct Options {
@@ -145,8 +137,8 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
            ++k) {
         const SiteMatch& s = r.ranked[k];
         std::cout << "  " << k + 1 << ". " << sites[s.site].name << " ("
-                  << fixed(sites[s.site].area_ha, 1) << " ha)  fit " << fixed(s.fit, 3) << "  "
-                  << s.reason << "\n";
+                  << format_number(sites[s.site].area_ha, 1) << " ha)  fit "
+                  << format_number(s.fit, 3) << "  " << s.reason << "\n";
       }
       std::cout << "  " << r.rejected.size() << " of " << sites.size()
                 << " sites fail a requirement";
@@ -166,9 +158,9 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
       std::cout << "  " << profiles[i].name << ": " << name(m.optimal)
                 << "  |  greedy: " << name(m.greedy) << "\n";
     }
-    std::cout << "  total fit " << fixed(m.optimal.total_fit, 3) << " (" << m.optimal.assigned
-              << " placed)  |  greedy " << fixed(m.greedy.total_fit, 3) << " (" << m.greedy.assigned
-              << " placed)\n";
+    std::cout << "  total fit " << format_number(m.optimal.total_fit, 3) << " ("
+              << m.optimal.assigned << " placed)  |  greedy "
+              << format_number(m.greedy.total_fit, 3) << " (" << m.greedy.assigned << " placed)\n";
     return 0;
   };
 }

@@ -49,6 +49,8 @@ float max_value(const Raster<float>& r) {
   return m;
 }
 
+}  // namespace
+
 std::string format_number(double v, int precision) {
   std::ostringstream s;
   s.setf(std::ios::fixed);
@@ -56,8 +58,6 @@ std::string format_number(double v, int precision) {
   s << v;
   return s.str();
 }
-
-}  // namespace
 
 namespace {
 bool g_progress_line_open = false;

@@ -93,6 +93,9 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs,
 /// Checks what load_inputs cannot: geometry kinds of referenced layers.
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
 
+/// `v` with exactly `precision` decimals ("0.861"), for printed tables and metadata.
+std::string format_number(double v, int precision);
+
 /// The investor profiles of [sites] investors, read and checked against the scenario (distance
 /// layers, criteria and pillars, constraints); empty without them. Throws InputError.
 std::vector<InvestorProfile> checked_investors(const Scenario& scenario);
