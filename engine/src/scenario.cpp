@@ -706,7 +706,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       ModelNode leaf;
       leaf.name = name;
       leaf.line = c.line;
-      leaf.title = name;
+      leaf.title = s.string("title").value_or(name);
       parse_node_weight(s, leaf);
       const std::string pillar = s.string("pillar").value_or("");
       if (pillar.empty() && !pillar_names.empty())
@@ -892,7 +892,7 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
       s.fail(s.get("counts"), "counts and population_field need districts = \"INPUT\"");
     if (const toml::array* formats = s.array("formats")) {
       sc.outputs.cog = sc.outputs.geojson = sc.outputs.qml = sc.outputs.gpkg = sc.outputs.csv =
-          false;
+          sc.outputs.maps = sc.outputs.report = false;
       for (const auto& f : *formats) {
         const auto v = f.value<std::string>();
         if (!v) s.fail(&f, "formats entries must be strings");
@@ -906,10 +906,21 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
           sc.outputs.gpkg = true;
         else if (*v == "csv")
           sc.outputs.csv = true;
+        else if (*v == "maps")
+          sc.outputs.maps = true;
+        else if (*v == "report")
+          sc.outputs.report = true;
         else
-          s.fail(&f, "format \"" + *v + "\" is unknown" +
-                         did_you_mean(*v, {"cog", "geojson", "gpkg", "csv", "qml"}));
+          s.fail(&f,
+                 "format \"" + *v + "\" is unknown" +
+                     did_you_mean(*v, {"cog", "geojson", "gpkg", "csv", "qml", "maps", "report"}));
       }
+    }
+    if (const auto language = s.string("language")) {
+      if (*language != "de" && *language != "en")
+        s.fail(s.get("language"),
+               "language = \"" + *language + "\" is not available; use \"de\" or \"en\"");
+      sc.outputs.language = *language;
     }
     s.finish();
   }

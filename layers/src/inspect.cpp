@@ -4,7 +4,7 @@
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 #include "standort/layers/vector_reader.hpp"
-#include "text.hpp"
+#include "standort/layers/text.hpp"
 
 #include <cpl_string.h>
 #include <gdal_priv.h>

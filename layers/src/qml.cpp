@@ -1,6 +1,6 @@
 #include "standort/layers/qml.hpp"
 
-#include "text.hpp"
+#include "standort/layers/text.hpp"
 
 #include <algorithm>
 #include <cmath>

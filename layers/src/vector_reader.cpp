@@ -3,7 +3,7 @@
 #include "gdal_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
-#include "text.hpp"
+#include "standort/layers/text.hpp"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>

@@ -1,6 +1,7 @@
 #include "standort/engine/geometry.hpp"
 #include "standort/layers/vector_reader.hpp"
 #include "support.hpp"
+#include "tools/cli_support.hpp"
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -19,48 +20,12 @@
 #include <sys/wait.h>
 
 using namespace standort;
+using namespace standort::test;
 using Catch::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
-
-struct Result {
-  int code = -1;
-  std::string output;
-};
-
-Result run(const std::string& args, const std::string& cwd = "") {
-  const std::string cmd = (cwd.empty() ? std::string() : "cd '" + cwd + "' && ") +
-                          std::string(STANDORT_EXE) + " " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::array<char, 4096> buf{};
-  while (fgets(buf.data(), static_cast<int>(buf.size()), pipe)) r.output += buf.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-}
-
-std::string read_all(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::size_t file_count(const std::filesystem::path& dir) {
-  if (!std::filesystem::exists(dir)) return 0;
-  std::size_t n = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
-  return n;
-}
 
 /// Band `band` of `ds` as Float32 cells, row-major; REQUIREs a successful read.
 std::vector<float> read_band(GDALDataset& ds, int band) {
@@ -169,15 +134,16 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     CHECK(std::filesystem::exists(out / (std::string(level) + ".qml")));
     CHECK(std::filesystem::exists(out / (std::string(level) + ".csv")));
   }
-  CHECK(std::filesystem::exists(out / "statistics.gpkg"));
+  CHECK(std::filesystem::exists(out / "standort.gpkg"));
   CHECK(std::filesystem::exists(out / "manifest.json"));
   // The candidate sites (GeoJSON with a style, CSV, JSON for `standort match`) and the investors'
   // shortlists, rejections and joint assignment.
   for (const char* f :
        {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv", "rejections.csv",
-        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv", "standort.qgz"})
+        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv", "standort.qgz",
+        "report.html"})
     CHECK(std::filesystem::exists(out / f));
-  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 11);
+  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 12);
 
   // The QGIS project (zipped .qgs, read through GDAL's /vsizip/): every layer's source is a file
   // of this run, by relative path, with its style, in the groups QGIS shows.
@@ -205,7 +171,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
       CHECK(std::filesystem::exists(out / source));
       ++layers;
     }
-    CHECK(layers == 19);  // 2 district levels, sites, regions, 15 rasters
+    CHECK(layers == 20);  // 2 district levels, sites, regions, shortlists, 15 rasters
     CHECK_THAT(qgs, Contains("<authid>EPSG:25832</authid>"));
     CHECK_THAT(qgs, Contains("singlebandpseudocolor"));  // the styles are in the project
     CHECK_THAT(qgs, Contains("paletted"));
@@ -355,7 +321,7 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     while (std::getline(csv, line)) ++lines;
     CHECK(lines == 31);
     std::unique_ptr<GDALDataset> gpkg(
-        GDALDataset::Open((out / "statistics.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+        GDALDataset::Open((out / "standort.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     REQUIRE(gpkg);
     REQUIRE(gpkg->GetLayerByName("districts"));
     CHECK(gpkg->GetLayerByName("districts")->GetFeatureCount() == 30);
@@ -409,7 +375,7 @@ TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   for (const char* f : {"campus_distance.tif", "business_density.tif", "wir_gefuehl_score.tif",
                         "campus_proximity_score.tif", "community_places_score.tif",
                         "suitability.tif", "explanation.tif", "exclusions.tif", "districts.geojson",
-                        "stadtbezirke.csv", "statistics.gpkg"}) {
+                        "stadtbezirke.csv", "standort.gpkg", "report.html"}) {
     INFO(f);
     REQUIRE(std::filesystem::exists(dir / "a" / f));
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
@@ -884,12 +850,12 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
   CHECK(fine > 0.1);
   CHECK_THAT(fine, WithinAbs(coarse, 1e-5));
   CHECK(std::filesystem::exists(dir / "out" / "stadtbezirke.csv"));
-  std::unique_ptr<GDALDataset> gpkg(GDALDataset::Open((dir / "out" / "statistics.gpkg").c_str(),
+  std::unique_ptr<GDALDataset> gpkg(GDALDataset::Open((dir / "out" / "standort.gpkg").c_str(),
                                                       GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(gpkg);
-  // Both district levels, the candidate sites, the regions, and QGIS's layer_styles table with a
-  // default style for each of them.
-  CHECK(gpkg->GetLayerCount() == 5);
+  // Both district levels, the candidate sites, the regions, the investors' shortlists, and
+  // QGIS's layer_styles table with a default style for each of them.
+  CHECK(gpkg->GetLayerCount() == 6);
   OGRLayer* styles = gpkg->GetLayerByName("layer_styles");
   REQUIRE(styles);
   std::set<std::string> styled;
@@ -899,7 +865,25 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
     CHECK(std::string(f->GetFieldAsString("f_geometry_column")) == "geom");
     styled.insert(f->GetFieldAsString("f_table_name"));
   }
-  CHECK(styled == std::set<std::string>{"districts", "stadtbezirke", "sites", "regions"});
+  CHECK(styled ==
+        std::set<std::string>{"districts", "stadtbezirke", "sites", "regions", "shortlists"});
+  // Each shortlist entry carries the outline of its site.
+  OGRLayer* sites = gpkg->GetLayerByName("sites");
+  OGRLayer* shortlists = gpkg->GetLayerByName("shortlists");
+  REQUIRE(sites);
+  REQUIRE(shortlists);
+  std::map<std::string, double> site_area;
+  for (auto& f : *sites)
+    site_area[f->GetFieldAsString("site_id")] =
+        f->GetGeometryRef()->toMultiPolygon()->get_Area();
+  CHECK(shortlists->GetFeatureCount() == 15);  // three investors, five sites each
+  for (auto& f : *shortlists) {
+    INFO(f->GetFieldAsString("site_id"));
+    REQUIRE(site_area.count(f->GetFieldAsString("site_id")));
+    CHECK_THAT(f->GetGeometryRef()->toMultiPolygon()->get_Area(),
+               WithinRel(site_area[f->GetFieldAsString("site_id")], 1e-12));
+    CHECK(f->GetFieldAsInteger("rank") >= 1);
+  }
   REQUIRE(gpkg->GetLayerByName("sites"));
   CHECK(gpkg->GetLayerByName("sites")->GetFeatureCount() >= 20);
 }
@@ -1128,7 +1112,7 @@ TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing 
   REQUIRE(run("run -q -o " + out.string()).code == 0);
   GDALAllRegister();
   std::unique_ptr<GDALDataset> ds(
-      GDALDataset::Open((out / "statistics.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+      GDALDataset::Open((out / "standort.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
   REQUIRE(ds);
   OGRLayer* layer = ds->GetLayerByName("regions");
   REQUIRE(layer);

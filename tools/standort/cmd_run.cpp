@@ -16,6 +16,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     double max_memory_gb = 0.0;
     bool criterion_scores = false;
     bool sensitivity = false;
+    std::string lang;
   };
   auto opt = std::make_shared<Options>();
   app.add_option("scenario", opt->scenario,
@@ -30,6 +31,10 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
   app.add_flag("--sensitivity", opt->sensitivity,
                "Also test how stable the site ranking and each cell's score are when the weights "
                "vary ([sensitivity] in the scenario)");
+  app.add_option("--lang", opt->lang,
+                 "Language of the maps and report.html: de or en (default: [outputs] language, "
+                 "which defaults to de)")
+      ->check(CLI::IsMember({"de", "en"}));
   return [opt, &global]() {
     const std::filesystem::path file =
         opt->scenario.empty() ? default_scenario() : std::filesystem::path(opt->scenario);
@@ -38,6 +43,7 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
       scenario.limits.max_bytes =
           static_cast<std::int64_t>(opt->max_memory_gb * 1024.0 * 1024.0 * 1024.0);
     if (opt->criterion_scores) scenario.outputs.criterion_scores = true;
+    if (!opt->lang.empty()) scenario.outputs.language = opt->lang;
     const std::filesystem::path out =
         opt->out_dir.empty() ? scenario.outputs.folder : std::filesystem::path(opt->out_dir);
     if (std::filesystem::exists(out) && !std::filesystem::is_directory(out))

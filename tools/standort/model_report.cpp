@@ -87,11 +87,9 @@ std::string model_text(const Scenario& scenario) {
 nlohmann::json model_json(const Scenario& scenario, const std::vector<ValueFunction>* applied) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const ModelNode& n : scenario.model.nodes) {
-    nlohmann::json j = {{"name", n.name},
-                        {"title", n.title},
-                        {"parent", n.parent},
-                        {"weight", n.weight},
-                        {"global_weight", n.global_weight}};
+    nlohmann::json j = {
+        {"name", n.name},     {"title", n.title},   {"description", n.description},
+        {"parent", n.parent}, {"weight", n.weight}, {"global_weight", n.global_weight}};
     if (n.criterion >= 0) {
       const CriterionSpec& c = scenario.criteria[static_cast<std::size_t>(n.criterion)];
       j["criterion"] = c.name;

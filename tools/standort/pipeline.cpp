@@ -1,4 +1,5 @@
 #include "pipeline.hpp"
+#include "report.hpp"
 
 #include "districts.hpp"
 #include "model_report.hpp"
@@ -914,16 +915,31 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   std::vector<layers::VectorTable> gpkg_tables = district_tables;
   if (site_run) gpkg_tables.push_back(site_run->table);
   if (region_run) gpkg_tables.push_back(*region_run);
+  // The shortlists with each site's outline, so a shortlist is a map layer too.
+  if (site_run && matches && !matches->shortlists.rows.empty()) {
+    layers::VectorTable shortlists = matches->shortlists;
+    shortlists.crs = site_run->table.crs;
+    shortlists.kind = GeometryKind::polygon;
+    std::map<std::string, const MultiPolygon*> outline;
+    for (std::size_t i = 0; i < site_run->table.rows.size(); ++i)
+      outline[std::get<std::string>(site_run->table.rows[i].at(1))] = &site_run->table.polygons[i];
+    for (const auto& row : shortlists.rows)
+      shortlists.polygons.push_back(*outline.at(std::get<std::string>(row.at(2))));
+    gpkg_tables.push_back(std::move(shortlists));
+  }
   // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
   if (scenario.outputs.qml)
     for (layers::VectorTable& t : gpkg_tables)
-      t.style_qml = t.name == "sites" || t.name == "regions"
-                        ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()),
-                                                     t.name == "sites" ? "name" : "rank")
-                        : layers::polygon_outline_qml("name");
+      t.style_qml =
+          t.name == "sites" || t.name == "regions"
+              ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()),
+                                           t.name == "sites" ? "name" : "rank")
+          : t.name == "shortlists"
+              ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()), "site_name")
+              : layers::polygon_outline_qml("name");
   if (!gpkg_tables.empty() && scenario.outputs.gpkg)
     add_job(0, [&](std::vector<Written>& w) {
-      const fs::path file = out_dir / "statistics.gpkg";
+      const fs::path file = out_dir / "standort.gpkg";
       layers::write_gpkg(file, gpkg_tables);
       record(w, file, "vector");
     });
@@ -961,15 +977,19 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                    const std::string& source, bool raster, bool visible) {
       if (!this_run.count(file)) return;
       const std::string style = stem + ".qml";
-      project.push_back({group, stem, source, raster, visible,
-                         this_run.count(style) ? read_text(out_dir / style) : std::string()});
+      std::string qml = this_run.count(style) ? read_text(out_dir / style) : std::string();
+      // A layer that lives only in the GeoPackage has its style there.
+      if (qml.empty() && file == "standort.gpkg")
+        for (const layers::VectorTable& t : gpkg_tables)
+          if (t.name == stem) qml = t.style_qml;
+      project.push_back({group, stem, source, raster, visible, std::move(qml)});
     };
-    const bool gpkg = this_run.count("statistics.gpkg") > 0;
+    const bool gpkg = this_run.count("standort.gpkg") > 0;
     auto vector_source = [&](const std::string& name) {
-      return gpkg ? "./statistics.gpkg|layername=" + name : "./" + name + ".geojson";
+      return gpkg ? "./standort.gpkg|layername=" + name : "./" + name + ".geojson";
     };
     auto vector_file = [&](const std::string& name) {
-      return gpkg ? std::string("statistics.gpkg") : name + ".geojson";
+      return gpkg ? std::string("standort.gpkg") : name + ".geojson";
     };
     for (std::size_t k = 0; k < scenario.outputs.districts.size(); ++k) {
       const std::string& level = scenario.outputs.districts[k];
@@ -978,6 +998,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     if (site_run) add("Sites", "sites", vector_file("sites"), vector_source("sites"), false, true);
     if (region_run)
       add("Sites", "regions", vector_file("regions"), vector_source("regions"), false, false);
+    // Only in the GeoPackage: the CSV has no geometry.
+    if (gpkg && matches && !matches->shortlists.rows.empty())
+      add("Sites", "shortlists", "standort.gpkg", vector_source("shortlists"), false, false);
     add("Suitability", "suitability", "suitability.tif", "./suitability.tif", true, true);
     add("Suitability", "exclusions", "exclusions.tif", "./exclusions.tif", true, false);
     if (score_sd) add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
@@ -1006,7 +1029,6 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
     for (const Written& f : files)
       outputs.push_back(
           {{"file", f.path.filename().string()}, {"kind", f.kind}, {"sha256", f.sha256}});
-  progress.end();
 
   nlohmann::json manifest;
   manifest["standort_version"] = STANDORT_VERSION;
@@ -1019,6 +1041,7 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
                                          std::to_string(BOOST_VERSION % 100)}};
   manifest["scenario"] = {
       {"name", scenario.name},
+      {"description", scenario.description},
       {"file", scenario.file.string()},
       {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
   manifest["grid"] = {{"crs", grid.crs()},
@@ -1045,9 +1068,21 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   for (const ModelNode& n : scenario.model.nodes)
     if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
   if (sensitivity) manifest["sensitivity"] = sensitivity_json;
+  manifest["district_levels"] = scenario.outputs.districts;
+  manifest["suitability_threshold"] = scenario.outputs.suitability_threshold;
+  if (scenario.sites) manifest["sites"] = {{"zoning_field", scenario.sites->zoning_field}};
   manifest["warnings"] = warnings;
   manifest["warning_count"] = warnings.size();
   manifest["outputs"] = outputs;
+  // The report shows what the files above hold, so it comes after them (and before the
+  // manifest, which lists it); it leaves out run times, so its bytes repeat from run to run.
+  if (scenario.outputs.report) {
+    const fs::path file = out_dir / "report.html";
+    layers::write_text_atomic(file, report_html(out_dir, manifest, scenario.outputs.language));
+    manifest["outputs"].push_back(
+        {{"file", "report.html"}, {"kind", "report"}, {"sha256", layers::sha256_file(file)}});
+  }
+  progress.end();
   manifest["timings_s"] = progress.timings();
   manifest["threads"] = resolve_threads(threads);
   manifest["total_s"] = std::round(seconds_since(run_start) * 1000.0) / 1000.0;

@@ -117,9 +117,12 @@ struct OutputSpec {
   bool criterion_scores = false;
   bool cog = true;
   bool geojson = true;
-  bool gpkg = true;  ///< statistics.gpkg: one layer per district level
+  bool gpkg = true;  ///< standort.gpkg: one layer per district level
   bool csv = true;   ///< <level>.csv per district level
   bool qml = true;
+  bool maps = true;             ///< <map>.png and <map>.svg: map pictures rendered by standort
+  bool report = true;           ///< report.html: the self-contained report
+  std::string language = "de";  ///< of the maps and the report: "de" or "en"
 };
 
 /// Candidate sites ranked by the model: `[sites]`.

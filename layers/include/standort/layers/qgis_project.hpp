@@ -15,7 +15,7 @@ struct ProjectLayer {
   std::string group;   ///< layer-tree group, e.g. "Suitability"
   std::string name;    ///< as shown in QGIS
   std::string source;  ///< relative to the project, e.g. "./suitability.tif" or
-                       ///< "./statistics.gpkg|layername=districts"
+                       ///< "./standort.gpkg|layername=districts"
   bool raster = true;
   bool visible = false;
   std::string qml;  ///< the layer's style, a whole QML document ("" = QGIS's default)
