@@ -3,6 +3,7 @@
 #include "support.hpp"
 #include "tools/cli_support.hpp"
 
+#include <cpl_minixml.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <nlohmann/json.hpp>
@@ -138,12 +139,29 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
   CHECK(std::filesystem::exists(out / "manifest.json"));
   // The candidate sites (GeoJSON with a style, CSV, JSON for `standort match`) and the investors'
   // shortlists, rejections and joint assignment.
-  for (const char* f :
-       {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv", "rejections.csv",
-        "assignment.csv", "regions.geojson", "regions.qml", "regions.csv", "standort.qgz",
-        "report.html"})
+  for (const char* f : {"sites.geojson", "sites.qml", "sites.csv", "sites.json", "shortlists.csv",
+                        "rejections.csv", "assignment.csv", "regions.geojson", "regions.qml",
+                        "regions.csv", "standort.qgz", "report.html"})
     CHECK(std::filesystem::exists(out / f));
-  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 12);
+  // Map pictures: the overall score, the three pillars, the heatmap and the district means of
+  // both levels, each as SVG and PNG.
+  const std::vector<std::string> maps = {
+      "map_suitability",           "map_wissen",           "map_wandel",
+      "map_wir_gefuehl",           "map_business_density", "map_districts_districts",
+      "map_districts_stadtbezirke"};
+  GDALAllRegister();
+  for (const std::string& m : maps) {
+    INFO(m);
+    std::unique_ptr<GDALDataset> png(
+        GDALDataset::Open((out / (m + ".png")).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(png);
+    CHECK(png->GetRasterXSize() > 1000);  // the 1000 px frame and the legend beside it
+    CHECK(png->GetRasterCount() == 3);
+    CPLXMLNode* svg = CPLParseXMLString(read_all(out / (m + ".svg")).c_str());
+    REQUIRE(svg);
+    CPLDestroyXMLNode(svg);
+  }
+  CHECK(file_count(out) == 2 * rasters.size() + 3 * 2 + 2 + 12 + 2 * maps.size());
 
   // The QGIS project (zipped .qgs, read through GDAL's /vsizip/): every layer's source is a file
   // of this run, by relative path, with its style, in the groups QGIS shows.
@@ -375,7 +393,8 @@ TEST_CASE("outputs are byte-identical for 1 and 7 threads", "[cli][threads]") {
   for (const char* f : {"campus_distance.tif", "business_density.tif", "wir_gefuehl_score.tif",
                         "campus_proximity_score.tif", "community_places_score.tif",
                         "suitability.tif", "explanation.tif", "exclusions.tif", "districts.geojson",
-                        "stadtbezirke.csv", "standort.gpkg", "report.html"}) {
+                        "stadtbezirke.csv", "standort.gpkg", "report.html", "map_suitability.svg",
+                        "map_suitability.png", "map_districts_districts.png"}) {
     INFO(f);
     REQUIRE(std::filesystem::exists(dir / "a" / f));
     CHECK(read_all(dir / "a" / f) == read_all(dir / "b" / f));
@@ -874,8 +893,7 @@ TEST_CASE("both district levels: statistics that agree between the levels", "[cl
   REQUIRE(shortlists);
   std::map<std::string, double> site_area;
   for (auto& f : *sites)
-    site_area[f->GetFieldAsString("site_id")] =
-        f->GetGeometryRef()->toMultiPolygon()->get_Area();
+    site_area[f->GetFieldAsString("site_id")] = f->GetGeometryRef()->toMultiPolygon()->get_Area();
   CHECK(shortlists->GetFeatureCount() == 15);  // three investors, five sites each
   for (auto& f : *shortlists) {
     INFO(f->GetFieldAsString("site_id"));

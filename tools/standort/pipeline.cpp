@@ -1,4 +1,5 @@
 #include "pipeline.hpp"
+#include "maps.hpp"
 #include "report.hpp"
 
 #include "districts.hpp"
@@ -692,6 +693,15 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
   cog.metadata["standort_version"] = STANDORT_VERSION;
   if (!scenario.file.empty()) cog.metadata["scenario_sha256"] = layers::sha256_file(scenario.file);
   const Model& model = scenario.model;
+  // An indicator's colours (its .qml and its map): distances near is bright, densities dense is
+  // bright; the legend's decimals.
+  auto indicator_ramp = [](const CriterionResult& r) {
+    const bool distance = r.spec->kind == CriterionKind::distance;
+    const double top = distance ? std::max(1.0, std::ceil(r.ind.max_value / 100.0) * 100.0)
+                                : std::max(1e-12, double(r.ind.max_value));
+    const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
+    return std::make_pair(layers::ramp_stops(0.0, top, distance, precision), precision);
+  };
   for (const auto& result : results) {
     if (!scenario.outputs.cog) break;
     const CriterionResult* rp = &result;
@@ -712,15 +722,9 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       layers::write_geotiff(file, grid, bands, o);
       record(w, file, "raster");
       if (scenario.outputs.qml) {
-        // Distances: near is bright; densities: dense is bright.
-        const bool distance = c.kind == CriterionKind::distance;
-        const double top = distance ? std::max(1.0, std::ceil(r.ind.max_value / 100.0) * 100.0)
-                                    : std::max(1e-12, double(r.ind.max_value));
-        const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
-        layers::write_text_atomic(
-            out_dir / (c.output + ".qml"),
-            layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, top, distance, precision),
-                                           precision));
+        const auto [stops, precision] = indicator_ramp(r);
+        layers::write_text_atomic(out_dir / (c.output + ".qml"),
+                                  layers::raster_pseudocolor_qml(1, stops, precision));
         record(w, out_dir / (c.output + ".qml"), "style");
       }
     });
@@ -943,6 +947,50 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
       layers::write_gpkg(file, gpkg_tables);
       record(w, file, "vector");
     });
+  // Map pictures: the overall score, the pillars, the heatmaps and the district means.
+  std::vector<PlannedMap> maps;
+  if (scenario.outputs.maps) {
+    const Lang lang(scenario.outputs.language);
+    MapSources ms;
+    ms.scenario_name = scenario.name;
+    ms.cell_size_m = grid.cell_size();
+    ms.extent = {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()};
+    const std::vector<layers::RampStop> unit_ramp = layers::ramp_stops(0.0, 1.0, false, 2);
+    ms.rasters.push_back({"map_suitability", lang.text("Overall suitability"),
+                          lang.text("Suitability"), "0..1", &suitability, unit_ramp, 2});
+    for (std::size_t k = 1; k < model.nodes.size(); ++k)
+      if (model.nodes[k].criterion < 0)
+        ms.rasters.push_back(
+            {"map_" + model.nodes[k].name, model.nodes[k].title + " (" + lang.text("pillar") + ")",
+             lang.text("Suitability"), "0..1", &model_scores.node_scores[k], unit_ramp, 2});
+    for (const CriterionResult& r : results) {
+      if (r.spec->kind != CriterionKind::density) continue;
+      std::string title = r.spec->name;
+      for (const ModelNode& n : model.nodes)
+        if (n.criterion >= 0 &&
+            scenario.criteria[static_cast<std::size_t>(n.criterion)].name == r.spec->name)
+          title = n.title;
+      auto [stops, precision] = indicator_ramp(r);
+      ms.rasters.push_back({"map_" + r.spec->output, title, title, r.ind.unit, &r.ind.values,
+                            std::move(stops), precision});
+    }
+    if (reason) {
+      ms.exclusions = &*reason;
+      for (const ConstraintSpec& rule : scenario.constraints)
+        ms.exclusion_reasons.push_back(rule.reason);
+    }
+    ms.districts = &district_tables;
+    if (site_run) ms.sites = &site_run->table;
+    maps = plan_maps(ms, lang, STANDORT_VERSION);
+  }
+  for (const PlannedMap& m : maps) {
+    const PlannedMap* mp = &m;
+    add_job(1, [&, mp](std::vector<Written>& w) {
+      layers::write_map(out_dir / mp->stem, mp->spec);
+      record(w, out_dir / (mp->stem + ".svg"), "map");
+      record(w, out_dir / (mp->stem + ".png"), "map");
+    });
+  }
   // With fewer jobs than threads, each job compresses on several threads.
   cog.threads = std::max<int>(
       1, resolve_threads(threads) / static_cast<int>(std::max<std::size_t>(1, jobs.size())));
