@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,22 @@ TEST_CASE("report.html: the run's figures, self-contained, in German and English
   const std::regex outside(R"re((src|href)="(?!#|data:)[^"]*")re");
   CHECK_FALSE(std::regex_search(html, outside));
   CHECK(html.find("<link") == std::string::npos);
+
+  // The seven maps inline, and every element id unique on the page (each map's ids get its own
+  // prefix, so their references do not point into another map).
+  std::size_t figures = 0;
+  for (auto at = html.find("<figure><svg"); at != std::string::npos;
+       at = html.find("<figure><svg", at + 1))
+    ++figures;
+  CHECK(figures == 7);
+  std::set<std::string> ids;
+  const std::regex id(R"re(\sid="([^"]+)")re");
+  std::size_t id_count = 0;
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), id); it != std::sregex_iterator();
+       ++it, ++id_count)
+    ids.insert((*it)[1].str());
+  CHECK(id_count > 7);
+  CHECK(ids.size() == id_count);
 
   // The district table of each level: every district, best mean suitability first, each with
   // its mean as in the CSV (three decimals, German decimal comma; English decimal point).

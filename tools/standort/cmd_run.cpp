@@ -53,11 +53,15 @@ Action register_run(CLI::App& app, const GlobalOptions& global) {
     run_scenario(scenario, out, global.threads, progress, opt->sensitivity);
     if (!global.quiet) {
       const auto abs = std::filesystem::absolute(out).lexically_normal();
-      std::cout << "standort: outputs written to " << abs.string() << "\n"
-                << "  open them in QGIS: qgis " << (abs / "suitability.tif").string() << " "
-                << (abs / "districts.geojson").string() << "\n"
-                << "  (each file has a .qml style beside it, which QGIS applies when it opens the "
-                   "file)\n";
+      std::cout << "standort: outputs written to " << abs.string() << "\n";
+      if (scenario.outputs.report && std::filesystem::exists(out / "report.html"))
+        std::cout << "  the report, with maps and tables: " << (abs / "report.html").string()
+                  << "\n";
+      if (std::filesystem::exists(out / "standort.qgz"))
+        std::cout << "  the whole analysis in QGIS: qgis " << (abs / "standort.qgz").string()
+                  << "\n";
+      std::cout << "  (each file has a .qml style beside it, which QGIS applies when it opens the "
+                   "file on its own)\n";
     }
     return 0;
   };
