@@ -1,12 +1,18 @@
 #include "standort/layers/atomic_file.hpp"
 
+#include "standort/engine/error.hpp"
+
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace standort::layers {
@@ -25,16 +31,60 @@ std::filesystem::path temp_name(const std::filesystem::path& target) {
   return target.parent_path() / name;
 }
 
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::set<std::filesystem::path>& registry() {
+  static std::set<std::filesystem::path> paths;
+  return paths;
+}
+
 }  // namespace
 
+void register_temporary(const std::filesystem::path& path) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  registry().insert(path);
+}
+
+void unregister_temporary(const std::filesystem::path& path) {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  registry().erase(path);
+}
+
+void remove_registered_temporaries() {
+  std::lock_guard<std::mutex> lock(registry_mutex());
+  for (const auto& p : registry()) {
+    std::error_code ec;
+    std::filesystem::remove_all(p, ec);
+  }
+  registry().clear();
+}
+
+std::mutex& publish_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::filesystem::path staging_folder(const std::filesystem::path& folder) {
+  std::string name(".staging");
+  name += temp_marker;
+  name += std::to_string(::getpid());
+  return folder / name;
+}
+
 AtomicPath::AtomicPath(std::filesystem::path target)
-    : m_target(std::move(target)), m_temp(temp_name(m_target)) {}
+    : m_target(std::move(target)), m_temp(temp_name(m_target)) {
+  register_temporary(m_temp);
+}
 
 AtomicPath::~AtomicPath() {
   if (!m_committed) {
     std::error_code ec;
     std::filesystem::remove(m_temp, ec);
   }
+  unregister_temporary(m_temp);
 }
 
 void AtomicPath::commit() {
@@ -58,6 +108,38 @@ void write_text_atomic(const std::filesystem::path& target, std::string_view con
     throw std::runtime_error(target.string() +
                              ": writing failed: " + std::strerror(saved ? saved : errno));
   tmp.commit();
+}
+
+FolderLock::FolderLock(const std::filesystem::path& folder) {
+  const std::filesystem::path file = folder / ".standort.lock";
+  m_fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (m_fd < 0)
+    throw InputError(folder.string() + ": cannot write to the output folder (" +
+                     std::strerror(errno) + "); choose a writable folder with -o");
+  if (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char pid[32] = {};
+    const ssize_t n = ::pread(m_fd, pid, sizeof pid - 1, 0);
+    ::close(m_fd);
+    m_fd = -1;
+    if (error == EWOULDBLOCK)
+      throw InputError(folder.string() + ": another standort run" +
+                       (n > 0 ? " (process " + std::string(pid, static_cast<std::size_t>(n)) + ")"
+                              : std::string()) +
+                       " is writing to this output folder; wait for it to finish or choose "
+                       "another folder with -o");
+    throw InputError(folder.string() + ": cannot lock the output folder (" + std::strerror(error) +
+                     "); choose another folder with -o");
+  }
+  // Who holds the lock, for the message another run prints.
+  const std::string pid = std::to_string(::getpid());
+  [[maybe_unused]] const bool noted =
+      ::ftruncate(m_fd, 0) == 0 &&
+      ::pwrite(m_fd, pid.data(), pid.size(), 0) == static_cast<ssize_t>(pid.size());
+}
+
+FolderLock::~FolderLock() {
+  if (m_fd >= 0) ::close(m_fd);  // closing releases the flock
 }
 
 void remove_stale_temporaries(const std::filesystem::path& folder) {

@@ -200,6 +200,8 @@ Action register_diff(CLI::App& app, const GlobalOptions& global) {
                        ma.at("grid").dump() + " and " + mb.at("grid").dump() +
                        "); compare runs with the same [grid]");
     fs::create_directories(out);
+    // Not while a run writes to the same folder.
+    const layers::FolderLock lock(out);
     // Overall score and pillars present in both runs.
     std::vector<std::string> stems;
     for (const auto& n : ma.at("model").at("nodes"))

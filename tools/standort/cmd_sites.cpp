@@ -108,6 +108,8 @@ Action register_sites(CLI::App& app, const GlobalOptions& global) {
     }
     const fs::path out = opt->out_dir.empty() ? run : fs::path(opt->out_dir);
     fs::create_directories(out);
+    // Not while a run writes to the same folder.
+    const layers::FolderLock lock(out);
     layers::write_geojson_rfc7946(out / "found_regions.geojson", t);
     write_csv(out / "found_regions.csv", t);
     layers::write_text_atomic(out / "found_regions.qml", layers::polygon_outline_qml("rank"));

@@ -4,13 +4,45 @@
 #include "pipeline.hpp"
 
 #include "standort/engine/error.hpp"
+#include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
 
 #include <malloc.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+/// SIGINT and SIGTERM are blocked in every thread and taken by one watcher thread instead of an
+/// asynchronous handler, so that stopping can do what a handler may not: wait for files being
+/// moved into place, remove this run's temporaries and staging folder, then leave with 128 +
+/// the signal (130 for Ctrl-C, 143 for SIGTERM), however long the step that was running.
+void watch_stop_signals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  // Before any other thread exists: the threads started later inherit the mask.
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::thread([stop] {
+    int signal = 0;
+    if (sigwait(&stop, &signal) != 0) return;
+    std::lock_guard<std::mutex> publishing(standort::layers::publish_mutex());
+    standort::layers::remove_registered_temporaries();
+    static const char message[] =
+        "\nstandort: interrupted; no output of this run was left half-written\n";
+    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+    std::_Exit(128 + signal);
+  }).detach();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace standort;
@@ -20,6 +52,7 @@ int main(int argc, char** argv) {
   // Served from the heap and kept there, freed memory is reused instead; the peak is unchanged.
   mallopt(M_MMAP_THRESHOLD, 512 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  watch_stop_signals();
   CLI::App app{
       "standort — spatial planning engine for Bochum: indicator rasters, suitability and district "
       "statistics"};

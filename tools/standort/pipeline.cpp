@@ -20,12 +20,15 @@
 #include "standort/layers/sha256.hpp"
 #include "standort/layers/vector_writer.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -397,8 +400,64 @@ std::vector<InvestorProfile> checked_investors(const Scenario& scenario) {
   return investors;
 }
 
-void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads,
-                  Progress& progress, bool sensitivity) {
+namespace {
+
+/// Moves the staged outputs (every file the manifest lists, then the manifest) from `stage` into
+/// `folder` and removes `stage`. An interrupting signal waits until this is done.
+void publish(const fs::path& stage, const fs::path& folder, const nlohmann::json& outputs) {
+  std::lock_guard<std::mutex> publishing(layers::publish_mutex());
+  auto move = [&](const std::string& name) {
+    std::error_code ec;
+    fs::rename(stage / name, folder / name, ec);
+    if (ec)
+      throw std::runtime_error((folder / name).string() +
+                               ": cannot move the finished file into place: " + ec.message());
+  };
+  // The previous run's manifest must not describe files this run replaces.
+  fs::remove(folder / "manifest.json");
+  for (const auto& o : outputs) move(o.at("file").get<std::string>());
+  move("manifest.json");
+  std::error_code ec;
+  fs::remove_all(stage, ec);
+  layers::unregister_temporary(stage);
+}
+
+/// Creates and locks the output folder; InputError when that is not possible.
+fs::path prepare_folder(const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec)
+    throw InputError(folder.string() + ": cannot create the output folder (" + ec.message() +
+                     "); choose a writable folder with -o");
+  return folder;
+}
+
+/// Writing failed. Libraries report a full disk in their own words ("Seek error", "Write
+/// error"), so the free space decides: below 64 MiB it is a limit (exit 3) with the numbers.
+/// Messages name the files by their final names, not the staging folder's.
+[[noreturn]] void rethrow_write_error(const std::exception& e, const fs::path& stage,
+                                      const fs::path& folder) {
+  std::string what = e.what();
+  const std::string staged = stage.string() + "/";
+  for (auto at = what.find(staged); at != std::string::npos; at = what.find(staged, at))
+    what.replace(at, staged.size(), folder.string() + "/");
+  struct statvfs fs_info {};
+  const bool known = ::statvfs(folder.c_str(), &fs_info) == 0;
+  const double free_mib = known ? static_cast<double>(fs_info.f_bavail) *
+                                      static_cast<double>(fs_info.f_frsize) / (1024.0 * 1024.0)
+                                : -1.0;
+  if (what.find("No space left") != std::string::npos || (known && free_mib < 64.0))
+    throw LimitError(folder.string() + ": the disk is full (" + format_number(free_mib, 1) +
+                     " MiB free) while writing the outputs (" + what +
+                     "); free some space or choose another folder with -o. The previous "
+                     "outputs in the folder were left as they were");
+  throw std::runtime_error(what);
+}
+
+}  // namespace
+
+void run_scenario(const Scenario& scenario, const fs::path& folder, int threads, Progress& progress,
+                  bool sensitivity) {
   const auto run_start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
   LoadedInputs inputs = load_inputs(scenario, progress);
@@ -658,485 +717,507 @@ void run_scenario(const Scenario& scenario, const fs::path& out_dir, int threads
 
   // Outputs: every file atomically, manifest last.
   progress.begin("write outputs");
+  prepare_folder(folder);
+  // One run at a time per folder: a second one gets an error naming this one.
+  const layers::FolderLock lock(folder);
+  layers::remove_stale_temporaries(folder);
+  // Everything is written into a hidden staging folder inside the output folder and moved into
+  // place together at the end (publish), so an interrupted run leaves the previous outputs as
+  // they were; a killed run's staging folder is removed by the next run.
+  const fs::path out_dir = layers::staging_folder(folder);
   fs::create_directories(out_dir);
-  layers::remove_stale_temporaries(out_dir);
-  // An earlier run's manifest must not describe the files this run is about to replace.
-  fs::remove(out_dir / "manifest.json");
-  // Every file (with its style) is one job; jobs run in parallel, each compressing on one thread,
-  // and fingerprint what they wrote. The manifest lists the files in job order.
-  struct Written {
-    fs::path path;
-    std::string kind;
-    std::string sha256;
-  };
-  using Job = std::function<void(std::vector<Written>&)>;
-  std::vector<Job> jobs;
-  std::vector<std::size_t> job_bands;  // raster bands a job writes: the big ones start first
-  auto add_job = [&](std::size_t bands, Job job) {
-    jobs.push_back(std::move(job));
-    job_bands.push_back(bands);
-  };
-  auto record = [](std::vector<Written>& w, const fs::path& p, const std::string& kind) {
-    w.push_back({p, kind, layers::sha256_file(p)});
-  };
-  auto score_style = [&](std::vector<Written>& w, const std::string& stem) {
-    if (!scenario.outputs.qml) return;
-    layers::write_text_atomic(
-        out_dir / (stem + ".qml"),
-        layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
-    record(w, out_dir / (stem + ".qml"), "style");
-  };
-  layers::GeoTiffOptions cog;
-  cog.nodata = k_nodata;
-  cog.threads = 1;
-  cog.metadata["scenario"] = scenario.name;
-  cog.metadata["standort_version"] = STANDORT_VERSION;
-  if (!scenario.file.empty()) cog.metadata["scenario_sha256"] = layers::sha256_file(scenario.file);
-  const Model& model = scenario.model;
-  // An indicator's colours (its .qml and its map): distances near is bright, densities dense is
-  // bright; the legend's decimals.
-  auto indicator_ramp = [](const CriterionResult& r) {
-    const bool distance = r.spec->kind == CriterionKind::distance;
-    const double top = distance ? std::max(1.0, std::ceil(r.ind.max_value / 100.0) * 100.0)
-                                : std::max(1e-12, double(r.ind.max_value));
-    const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
-    return std::make_pair(layers::ramp_stops(0.0, top, distance, precision), precision);
-  };
-  for (const auto& result : results) {
-    if (!scenario.outputs.cog) break;
-    const CriterionResult* rp = &result;
-    add_job(result.spec->kind == CriterionKind::distance ? 2 : 1, [&, rp](std::vector<Written>& w) {
-      const CriterionResult& r = *rp;
-      const CriterionSpec& c = *r.spec;
-      const fs::path file = out_dir / (c.output + ".tif");
-      layers::GeoTiffOptions o = cog;
-      std::vector<layers::BandOut> bands{
-          {r.ind.values.cells(), r.ind.description, r.ind.unit, r.ind.metadata}};
-      if (c.kind == CriterionKind::distance) {
-        o.overview_resampling = "NEAREST";  // the id band must not be averaged
-        bands.push_back({r.ind.nearest_fid.cells(),
-                         r.ind.nearest_description,
-                         "",
-                         {{"source", layer_of(inputs, c.layer).source}}});
-      }
-      layers::write_geotiff(file, grid, bands, o);
-      record(w, file, "raster");
-      if (scenario.outputs.qml) {
-        const auto [stops, precision] = indicator_ramp(r);
-        layers::write_text_atomic(out_dir / (c.output + ".qml"),
-                                  layers::raster_pseudocolor_qml(1, stops, precision));
-        record(w, out_dir / (c.output + ".qml"), "style");
-      }
-    });
-    if (results.size() > 1 && scenario.outputs.criterion_scores)
-      add_job(1, [&, rp](std::vector<Written>& w) {
-        const CriterionResult& r = *rp;
-        const CriterionSpec& c = *r.spec;
-        const fs::path file = out_dir / (c.name + "_score.tif");
+  layers::register_temporary(out_dir);
+  try {
+    // Every file (with its style) is one job; jobs run in parallel, each compressing on one thread,
+    // and fingerprint what they wrote. The manifest lists the files in job order.
+    struct Written {
+      fs::path path;
+      std::string kind;
+      std::string sha256;
+    };
+    using Job = std::function<void(std::vector<Written>&)>;
+    std::vector<Job> jobs;
+    std::vector<std::size_t> job_bands;  // raster bands a job writes: the big ones start first
+    auto add_job = [&](std::size_t bands, Job job) {
+      jobs.push_back(std::move(job));
+      job_bands.push_back(bands);
+    };
+    auto record = [](std::vector<Written>& w, const fs::path& p, const std::string& kind) {
+      w.push_back({p, kind, layers::sha256_file(p)});
+    };
+    auto score_style = [&](std::vector<Written>& w, const std::string& stem) {
+      if (!scenario.outputs.qml) return;
+      layers::write_text_atomic(
+          out_dir / (stem + ".qml"),
+          layers::raster_pseudocolor_qml(1, layers::ramp_stops(0.0, 1.0, false, 2), 2));
+      record(w, out_dir / (stem + ".qml"), "style");
+    };
+    layers::GeoTiffOptions cog;
+    cog.nodata = k_nodata;
+    cog.threads = 1;
+    cog.metadata["scenario"] = scenario.name;
+    cog.metadata["standort_version"] = STANDORT_VERSION;
+    if (!scenario.file.empty())
+      cog.metadata["scenario_sha256"] = layers::sha256_file(scenario.file);
+    const Model& model = scenario.model;
+    // An indicator's colours (its .qml and its map): distances near is bright, densities dense is
+    // bright; the legend's decimals.
+    auto indicator_ramp = [](const CriterionResult& r) {
+      const bool distance = r.spec->kind == CriterionKind::distance;
+      const double top = distance ? std::max(1.0, std::ceil(r.ind.max_value / 100.0) * 100.0)
+                                  : std::max(1e-12, double(r.ind.max_value));
+      const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
+      return std::make_pair(layers::ramp_stops(0.0, top, distance, precision), precision);
+    };
+    for (const auto& result : results) {
+      if (!scenario.outputs.cog) break;
+      const CriterionResult* rp = &result;
+      add_job(result.spec->kind == CriterionKind::distance ? 2 : 1,
+              [&, rp](std::vector<Written>& w) {
+                const CriterionResult& r = *rp;
+                const CriterionSpec& c = *r.spec;
+                const fs::path file = out_dir / (c.output + ".tif");
+                layers::GeoTiffOptions o = cog;
+                std::vector<layers::BandOut> bands{
+                    {r.ind.values.cells(), r.ind.description, r.ind.unit, r.ind.metadata}};
+                if (c.kind == CriterionKind::distance) {
+                  o.overview_resampling = "NEAREST";  // the id band must not be averaged
+                  bands.push_back({r.ind.nearest_fid.cells(),
+                                   r.ind.nearest_description,
+                                   "",
+                                   {{"source", layer_of(inputs, c.layer).source}}});
+                }
+                layers::write_geotiff(file, grid, bands, o);
+                record(w, file, "raster");
+                if (scenario.outputs.qml) {
+                  const auto [stops, precision] = indicator_ramp(r);
+                  layers::write_text_atomic(out_dir / (c.output + ".qml"),
+                                            layers::raster_pseudocolor_qml(1, stops, precision));
+                  record(w, out_dir / (c.output + ".qml"), "style");
+                }
+              });
+      if (results.size() > 1 && scenario.outputs.criterion_scores)
+        add_job(1, [&, rp](std::vector<Written>& w) {
+          const CriterionResult& r = *rp;
+          const CriterionSpec& c = *r.spec;
+          const fs::path file = out_dir / (c.name + "_score.tif");
+          layers::write_geotiff(file, grid,
+                                {{r.score.cells(),
+                                  c.name + " score (0..1)",
+                                  "",
+                                  {{"value_function", r.function.describe(r.ind.unit)}}}},
+                                cog);
+          record(w, file, "raster");
+          score_style(w, c.name + "_score");
+        });
+    }
+    // The overall score and one raster per pillar, each saying how it was aggregated.
+    for (std::size_t k = 0; k < model.nodes.size() && scenario.outputs.cog; ++k) {
+      if (model.nodes[k].criterion >= 0) continue;
+      add_job(1, [&, k](std::vector<Written>& w) {
+        const ModelNode& n = model.nodes[k];
+        const std::string stem = k == 0 ? "suitability" : n.name + "_score";
+        const fs::path file = out_dir / (stem + ".tif");
+        const std::string description =
+            k == 0 ? "suitability (0..1)" : n.title + " (pillar score, 0..1)";
         layers::write_geotiff(file, grid,
-                              {{r.score.cells(),
-                                c.name + " score (0..1)",
+                              {{model_scores.node_scores[k].cells(),
+                                description,
                                 "",
-                                {{"value_function", r.function.describe(r.ind.unit)}}}},
+                                {{"formula", node_formula(model, static_cast<int>(k))},
+                                 {"weighting", n.report.method}}}},
                               cog);
         record(w, file, "raster");
-        score_style(w, c.name + "_score");
+        score_style(w, stem);
       });
-  }
-  // The overall score and one raster per pillar, each saying how it was aggregated.
-  for (std::size_t k = 0; k < model.nodes.size() && scenario.outputs.cog; ++k) {
-    if (model.nodes[k].criterion >= 0) continue;
-    add_job(1, [&, k](std::vector<Written>& w) {
-      const ModelNode& n = model.nodes[k];
-      const std::string stem = k == 0 ? "suitability" : n.name + "_score";
-      const fs::path file = out_dir / (stem + ".tif");
-      const std::string description =
-          k == 0 ? "suitability (0..1)" : n.title + " (pillar score, 0..1)";
-      layers::write_geotiff(file, grid,
-                            {{model_scores.node_scores[k].cells(),
-                              description,
-                              "",
-                              {{"formula", node_formula(model, static_cast<int>(k))},
-                               {"weighting", n.report.method}}}},
-                            cog);
-      record(w, file, "raster");
-      score_style(w, stem);
-    });
-  }
-  if (reason && scenario.outputs.cog)
-    add_job(2, [&](std::vector<Written>& w) {
-      const fs::path file = out_dir / "exclusions.tif";
-      std::string legend = "0 = not excluded";
-      std::vector<std::string> labels;
-      for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
-        const ConstraintSpec& rule = scenario.constraints[k];
-        labels.push_back(rule.reason);
-        legend +=
-            "; " + std::to_string(k + 1) + " = " + rule.reason + " [constraints." + rule.name + "]";
-      }
-      layers::GeoTiffOptions o = cog;
-      o.overview_resampling = "NEAREST";  // codes must not be averaged
-      layers::write_geotiff(
-          file, grid,
-          {{{},
-            "exclusion reason (first rule that excludes the cell)",
-            "",
-            {{"legend", legend}},
-            reason->cells()},
-           {{}, "number of rules that exclude the cell", "", {}, reason_count->cells()}},
-          o);
-      record(w, file, "raster");
-      if (scenario.outputs.qml) {
-        layers::write_text_atomic(
-            out_dir / "exclusions.qml",
-            layers::raster_paletted_qml(1, layers::category_palette(labels, 1)));
-        record(w, out_dir / "exclusions.qml", "style");
-      }
-    });
-  // Per-cell explanation: each criterion's share of the overall score, one band each.
-  if (!model_scores.contributions.empty() && scenario.outputs.cog)
-    add_job(results.size(), [&](std::vector<Written>& w) {
-      const fs::path file = out_dir / "explanation.tif";
-      std::vector<layers::BandOut> bands;
-      for (std::size_t i = 0; i < results.size(); ++i) {
-        const ModelNode* leaf = nullptr;
-        for (const ModelNode& n : model.nodes)
-          if (n.criterion == static_cast<int>(i)) leaf = &n;
-        bands.push_back({model_scores.contributions[i].cells(),
-                         results[i].spec->name + " contribution to suitability",
-                         "",
-                         {{"global_weight", format_number(leaf->global_weight, 6)},
-                          {"meaning",
-                           "the criterion's share of the overall score at the cell; "
-                           "the bands sum to suitability.tif"}}});
-      }
-      layers::write_geotiff(file, grid, bands, cog);
-      record(w, file, "raster");
-      score_style(w, "explanation");
-    });
-  for (const layers::VectorTable& table : district_tables) {
-    const layers::VectorTable* t = &table;
-    if (scenario.outputs.geojson)
-      add_job(0, [&, t](std::vector<Written>& w) {
-        const fs::path file = out_dir / (t->name + ".geojson");
-        layers::write_geojson_rfc7946(file, *t);
-        record(w, file, "vector");
-        if (scenario.outputs.qml) {
-          layers::write_text_atomic(out_dir / (t->name + ".qml"),
-                                    layers::polygon_outline_qml("name"));
-          record(w, out_dir / (t->name + ".qml"), "style");
+    }
+    if (reason && scenario.outputs.cog)
+      add_job(2, [&](std::vector<Written>& w) {
+        const fs::path file = out_dir / "exclusions.tif";
+        std::string legend = "0 = not excluded";
+        std::vector<std::string> labels;
+        for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
+          const ConstraintSpec& rule = scenario.constraints[k];
+          labels.push_back(rule.reason);
+          legend += "; " + std::to_string(k + 1) + " = " + rule.reason + " [constraints." +
+                    rule.name + "]";
         }
-      });
-    if (scenario.outputs.csv)
-      add_job(0, [&, t](std::vector<Written>& w) {
-        const fs::path file = out_dir / (t->name + ".csv");
-        write_csv(file, *t);
-        record(w, file, "table");
-      });
-  }
-  if (site_run) {
-    const layers::VectorTable* t = &site_run->table;
-    if (scenario.outputs.geojson)
-      add_job(0, [&, t](std::vector<Written>& w) {
-        const fs::path file = out_dir / "sites.geojson";
-        layers::write_geojson_rfc7946(file, *t);
-        record(w, file, "vector");
+        layers::GeoTiffOptions o = cog;
+        o.overview_resampling = "NEAREST";  // codes must not be averaged
+        layers::write_geotiff(
+            file, grid,
+            {{{},
+              "exclusion reason (first rule that excludes the cell)",
+              "",
+              {{"legend", legend}},
+              reason->cells()},
+             {{}, "number of rules that exclude the cell", "", {}, reason_count->cells()}},
+            o);
+        record(w, file, "raster");
         if (scenario.outputs.qml) {
           layers::write_text_atomic(
-              out_dir / "sites.qml",
-              layers::polygon_ranked_qml("rank", static_cast<int>(t->rows.size()), "name"));
-          record(w, out_dir / "sites.qml", "style");
+              out_dir / "exclusions.qml",
+              layers::raster_paletted_qml(1, layers::category_palette(labels, 1)));
+          record(w, out_dir / "exclusions.qml", "style");
         }
       });
-    if (scenario.outputs.csv)
-      add_job(0, [&, t](std::vector<Written>& w) {
-        write_csv(out_dir / "sites.csv", *t);
-        record(w, out_dir / "sites.csv", "table");
+    // Per-cell explanation: each criterion's share of the overall score, one band each.
+    if (!model_scores.contributions.empty() && scenario.outputs.cog)
+      add_job(results.size(), [&](std::vector<Written>& w) {
+        const fs::path file = out_dir / "explanation.tif";
+        std::vector<layers::BandOut> bands;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          const ModelNode* leaf = nullptr;
+          for (const ModelNode& n : model.nodes)
+            if (n.criterion == static_cast<int>(i)) leaf = &n;
+          bands.push_back({model_scores.contributions[i].cells(),
+                           results[i].spec->name + " contribution to suitability",
+                           "",
+                           {{"global_weight", format_number(leaf->global_weight, 6)},
+                            {"meaning",
+                             "the criterion's share of the overall score at the cell; "
+                             "the bands sum to suitability.tif"}}});
+        }
+        layers::write_geotiff(file, grid, bands, cog);
+        record(w, file, "raster");
+        score_style(w, "explanation");
       });
-    add_job(0, [&](std::vector<Written>& w) {
-      write_site_records(out_dir / "sites.json", site_run->records);
-      record(w, out_dir / "sites.json", "table");
-    });
-  }
-  if (matches)
-    add_job(0, [&](std::vector<Written>& w) {
-      write_csv(out_dir / "shortlists.csv", matches->shortlists);
-      record(w, out_dir / "shortlists.csv", "table");
-      write_csv(out_dir / "rejections.csv", matches->rejections);
-      record(w, out_dir / "rejections.csv", "table");
-      write_csv(out_dir / "assignment.csv", matches->assignment);
-      record(w, out_dir / "assignment.csv", "table");
-    });
-  if (region_run) {
-    if (scenario.outputs.geojson)
+    for (const layers::VectorTable& table : district_tables) {
+      const layers::VectorTable* t = &table;
+      if (scenario.outputs.geojson)
+        add_job(0, [&, t](std::vector<Written>& w) {
+          const fs::path file = out_dir / (t->name + ".geojson");
+          layers::write_geojson_rfc7946(file, *t);
+          record(w, file, "vector");
+          if (scenario.outputs.qml) {
+            layers::write_text_atomic(out_dir / (t->name + ".qml"),
+                                      layers::polygon_outline_qml("name"));
+            record(w, out_dir / (t->name + ".qml"), "style");
+          }
+        });
+      if (scenario.outputs.csv)
+        add_job(0, [&, t](std::vector<Written>& w) {
+          const fs::path file = out_dir / (t->name + ".csv");
+          write_csv(file, *t);
+          record(w, file, "table");
+        });
+    }
+    if (site_run) {
+      const layers::VectorTable* t = &site_run->table;
+      if (scenario.outputs.geojson)
+        add_job(0, [&, t](std::vector<Written>& w) {
+          const fs::path file = out_dir / "sites.geojson";
+          layers::write_geojson_rfc7946(file, *t);
+          record(w, file, "vector");
+          if (scenario.outputs.qml) {
+            layers::write_text_atomic(
+                out_dir / "sites.qml",
+                layers::polygon_ranked_qml("rank", static_cast<int>(t->rows.size()), "name"));
+            record(w, out_dir / "sites.qml", "style");
+          }
+        });
+      if (scenario.outputs.csv)
+        add_job(0, [&, t](std::vector<Written>& w) {
+          write_csv(out_dir / "sites.csv", *t);
+          record(w, out_dir / "sites.csv", "table");
+        });
       add_job(0, [&](std::vector<Written>& w) {
-        layers::write_geojson_rfc7946(out_dir / "regions.geojson", *region_run);
-        record(w, out_dir / "regions.geojson", "vector");
+        write_site_records(out_dir / "sites.json", site_run->records);
+        record(w, out_dir / "sites.json", "table");
+      });
+    }
+    if (matches)
+      add_job(0, [&](std::vector<Written>& w) {
+        write_csv(out_dir / "shortlists.csv", matches->shortlists);
+        record(w, out_dir / "shortlists.csv", "table");
+        write_csv(out_dir / "rejections.csv", matches->rejections);
+        record(w, out_dir / "rejections.csv", "table");
+        write_csv(out_dir / "assignment.csv", matches->assignment);
+        record(w, out_dir / "assignment.csv", "table");
+      });
+    if (region_run) {
+      if (scenario.outputs.geojson)
+        add_job(0, [&](std::vector<Written>& w) {
+          layers::write_geojson_rfc7946(out_dir / "regions.geojson", *region_run);
+          record(w, out_dir / "regions.geojson", "vector");
+          if (scenario.outputs.qml) {
+            layers::write_text_atomic(
+                out_dir / "regions.qml",
+                layers::polygon_ranked_qml("rank", static_cast<int>(region_run->rows.size()),
+                                           "rank"));
+            record(w, out_dir / "regions.qml", "style");
+          }
+        });
+      if (scenario.outputs.csv)
+        add_job(0, [&](std::vector<Written>& w) {
+          write_csv(out_dir / "regions.csv", *region_run);
+          record(w, out_dir / "regions.csv", "table");
+        });
+    }
+    if (sensitivity_sites && scenario.outputs.csv)
+      add_job(0, [&](std::vector<Written>& w) {
+        write_csv(out_dir / "sensitivity_sites.csv", *sensitivity_sites);
+        record(w, out_dir / "sensitivity_sites.csv", "table");
+        write_csv(out_dir / "sensitivity_sweep.csv", *sensitivity_sweep);
+        record(w, out_dir / "sensitivity_sweep.csv", "table");
+      });
+    if (score_sd && scenario.outputs.cog)
+      add_job(1, [&](std::vector<Written>& w) {
+        const fs::path file = out_dir / "score_sd.tif";
+        layers::write_geotiff(
+            file, grid,
+            {{score_sd->cells(),
+              "standard deviation of the suitability under perturbed weights",
+              "",
+              {{"runs", sensitivity_json["cell_runs"].dump()},
+               {"perturbation", sensitivity_json["perturbation"].get<std::string>()},
+               {"seed", sensitivity_json["seed"].dump()}}}},
+            cog);
+        record(w, file, "raster");
         if (scenario.outputs.qml) {
-          layers::write_text_atomic(out_dir / "regions.qml",
-                                    layers::polygon_ranked_qml(
-                                        "rank", static_cast<int>(region_run->rows.size()), "rank"));
-          record(w, out_dir / "regions.qml", "style");
+          double top = 0.0;
+          for (float v : score_sd->cells())
+            if (v != k_nodata) top = std::max(top, static_cast<double>(v));
+          layers::write_text_atomic(
+              out_dir / "score_sd.qml",
+              layers::raster_pseudocolor_qml(
+                  1, layers::ramp_stops(0.0, std::max(top, 1e-6), false, 4), 4));
+          record(w, out_dir / "score_sd.qml", "style");
         }
       });
-    if (scenario.outputs.csv)
+    std::vector<layers::VectorTable> gpkg_tables = district_tables;
+    if (site_run) gpkg_tables.push_back(site_run->table);
+    if (region_run) gpkg_tables.push_back(*region_run);
+    // The shortlists with each site's outline, so a shortlist is a map layer too.
+    if (site_run && matches && !matches->shortlists.rows.empty()) {
+      layers::VectorTable shortlists = matches->shortlists;
+      shortlists.crs = site_run->table.crs;
+      shortlists.kind = GeometryKind::polygon;
+      std::map<std::string, const MultiPolygon*> outline;
+      for (std::size_t i = 0; i < site_run->table.rows.size(); ++i)
+        outline[std::get<std::string>(site_run->table.rows[i].at(1))] =
+            &site_run->table.polygons[i];
+      for (const auto& row : shortlists.rows)
+        shortlists.polygons.push_back(*outline.at(std::get<std::string>(row.at(2))));
+      gpkg_tables.push_back(std::move(shortlists));
+    }
+    // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
+    if (scenario.outputs.qml)
+      for (layers::VectorTable& t : gpkg_tables)
+        t.style_qml =
+            t.name == "sites" || t.name == "regions"
+                ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()),
+                                             t.name == "sites" ? "name" : "rank")
+            : t.name == "shortlists"
+                ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()), "site_name")
+                : layers::polygon_outline_qml("name");
+    if (!gpkg_tables.empty() && scenario.outputs.gpkg)
       add_job(0, [&](std::vector<Written>& w) {
-        write_csv(out_dir / "regions.csv", *region_run);
-        record(w, out_dir / "regions.csv", "table");
+        const fs::path file = out_dir / "standort.gpkg";
+        layers::write_gpkg(file, gpkg_tables);
+        record(w, file, "vector");
       });
-  }
-  if (sensitivity_sites && scenario.outputs.csv)
-    add_job(0, [&](std::vector<Written>& w) {
-      write_csv(out_dir / "sensitivity_sites.csv", *sensitivity_sites);
-      record(w, out_dir / "sensitivity_sites.csv", "table");
-      write_csv(out_dir / "sensitivity_sweep.csv", *sensitivity_sweep);
-      record(w, out_dir / "sensitivity_sweep.csv", "table");
-    });
-  if (score_sd && scenario.outputs.cog)
-    add_job(1, [&](std::vector<Written>& w) {
-      const fs::path file = out_dir / "score_sd.tif";
-      layers::write_geotiff(
-          file, grid,
-          {{score_sd->cells(),
-            "standard deviation of the suitability under perturbed weights",
-            "",
-            {{"runs", sensitivity_json["cell_runs"].dump()},
-             {"perturbation", sensitivity_json["perturbation"].get<std::string>()},
-             {"seed", sensitivity_json["seed"].dump()}}}},
-          cog);
-      record(w, file, "raster");
-      if (scenario.outputs.qml) {
-        double top = 0.0;
-        for (float v : score_sd->cells())
-          if (v != k_nodata) top = std::max(top, static_cast<double>(v));
-        layers::write_text_atomic(
-            out_dir / "score_sd.qml",
-            layers::raster_pseudocolor_qml(
-                1, layers::ramp_stops(0.0, std::max(top, 1e-6), false, 4), 4));
-        record(w, out_dir / "score_sd.qml", "style");
+    // Map pictures: the overall score, the pillars, the heatmaps and the district means.
+    std::vector<PlannedMap> maps;
+    if (scenario.outputs.maps) {
+      const Lang lang(scenario.outputs.language);
+      MapSources ms;
+      ms.scenario_name = scenario.name;
+      ms.cell_size_m = grid.cell_size();
+      ms.extent = {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()};
+      const std::vector<layers::RampStop> unit_ramp = layers::ramp_stops(0.0, 1.0, false, 2);
+      ms.rasters.push_back({"map_suitability", lang.text("Overall suitability"),
+                            lang.text("Suitability"), "0..1", &suitability, unit_ramp, 2});
+      for (std::size_t k = 1; k < model.nodes.size(); ++k)
+        if (model.nodes[k].criterion < 0)
+          ms.rasters.push_back({"map_" + model.nodes[k].name,
+                                model.nodes[k].title + " (" + lang.text("pillar") + ")",
+                                lang.text("Suitability"), "0..1", &model_scores.node_scores[k],
+                                unit_ramp, 2});
+      for (const CriterionResult& r : results) {
+        if (r.spec->kind != CriterionKind::density) continue;
+        std::string title = r.spec->name;
+        for (const ModelNode& n : model.nodes)
+          if (n.criterion >= 0 &&
+              scenario.criteria[static_cast<std::size_t>(n.criterion)].name == r.spec->name)
+            title = n.title;
+        auto [stops, precision] = indicator_ramp(r);
+        ms.rasters.push_back({"map_" + r.spec->output, title, title, r.ind.unit, &r.ind.values,
+                              std::move(stops), precision});
       }
-    });
-  std::vector<layers::VectorTable> gpkg_tables = district_tables;
-  if (site_run) gpkg_tables.push_back(site_run->table);
-  if (region_run) gpkg_tables.push_back(*region_run);
-  // The shortlists with each site's outline, so a shortlist is a map layer too.
-  if (site_run && matches && !matches->shortlists.rows.empty()) {
-    layers::VectorTable shortlists = matches->shortlists;
-    shortlists.crs = site_run->table.crs;
-    shortlists.kind = GeometryKind::polygon;
-    std::map<std::string, const MultiPolygon*> outline;
-    for (std::size_t i = 0; i < site_run->table.rows.size(); ++i)
-      outline[std::get<std::string>(site_run->table.rows[i].at(1))] = &site_run->table.polygons[i];
-    for (const auto& row : shortlists.rows)
-      shortlists.polygons.push_back(*outline.at(std::get<std::string>(row.at(2))));
-    gpkg_tables.push_back(std::move(shortlists));
-  }
-  // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
-  if (scenario.outputs.qml)
-    for (layers::VectorTable& t : gpkg_tables)
-      t.style_qml =
-          t.name == "sites" || t.name == "regions"
-              ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()),
-                                           t.name == "sites" ? "name" : "rank")
-          : t.name == "shortlists"
-              ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()), "site_name")
-              : layers::polygon_outline_qml("name");
-  if (!gpkg_tables.empty() && scenario.outputs.gpkg)
-    add_job(0, [&](std::vector<Written>& w) {
-      const fs::path file = out_dir / "standort.gpkg";
-      layers::write_gpkg(file, gpkg_tables);
-      record(w, file, "vector");
-    });
-  // Map pictures: the overall score, the pillars, the heatmaps and the district means.
-  std::vector<PlannedMap> maps;
-  if (scenario.outputs.maps) {
-    const Lang lang(scenario.outputs.language);
-    MapSources ms;
-    ms.scenario_name = scenario.name;
-    ms.cell_size_m = grid.cell_size();
-    ms.extent = {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()};
-    const std::vector<layers::RampStop> unit_ramp = layers::ramp_stops(0.0, 1.0, false, 2);
-    ms.rasters.push_back({"map_suitability", lang.text("Overall suitability"),
-                          lang.text("Suitability"), "0..1", &suitability, unit_ramp, 2});
-    for (std::size_t k = 1; k < model.nodes.size(); ++k)
-      if (model.nodes[k].criterion < 0)
-        ms.rasters.push_back(
-            {"map_" + model.nodes[k].name, model.nodes[k].title + " (" + lang.text("pillar") + ")",
-             lang.text("Suitability"), "0..1", &model_scores.node_scores[k], unit_ramp, 2});
-    for (const CriterionResult& r : results) {
-      if (r.spec->kind != CriterionKind::density) continue;
-      std::string title = r.spec->name;
-      for (const ModelNode& n : model.nodes)
-        if (n.criterion >= 0 &&
-            scenario.criteria[static_cast<std::size_t>(n.criterion)].name == r.spec->name)
-          title = n.title;
-      auto [stops, precision] = indicator_ramp(r);
-      ms.rasters.push_back({"map_" + r.spec->output, title, title, r.ind.unit, &r.ind.values,
-                            std::move(stops), precision});
+      if (reason) {
+        ms.exclusions = &*reason;
+        for (const ConstraintSpec& rule : scenario.constraints)
+          ms.exclusion_reasons.push_back(rule.reason);
+      }
+      ms.districts = &district_tables;
+      if (site_run) ms.sites = &site_run->table;
+      maps = plan_maps(ms, lang, STANDORT_VERSION);
     }
-    if (reason) {
-      ms.exclusions = &*reason;
-      for (const ConstraintSpec& rule : scenario.constraints)
-        ms.exclusion_reasons.push_back(rule.reason);
+    for (const PlannedMap& m : maps) {
+      const PlannedMap* mp = &m;
+      add_job(1, [&, mp](std::vector<Written>& w) {
+        layers::write_map(out_dir / mp->stem, mp->spec);
+        record(w, out_dir / (mp->stem + ".svg"), "map");
+        record(w, out_dir / (mp->stem + ".png"), "map");
+      });
     }
-    ms.districts = &district_tables;
-    if (site_run) ms.sites = &site_run->table;
-    maps = plan_maps(ms, lang, STANDORT_VERSION);
-  }
-  for (const PlannedMap& m : maps) {
-    const PlannedMap* mp = &m;
-    add_job(1, [&, mp](std::vector<Written>& w) {
-      layers::write_map(out_dir / mp->stem, mp->spec);
-      record(w, out_dir / (mp->stem + ".svg"), "map");
-      record(w, out_dir / (mp->stem + ".png"), "map");
-    });
-  }
-  // With fewer jobs than threads, each job compresses on several threads.
-  cog.threads = std::max<int>(
-      1, resolve_threads(threads) / static_cast<int>(std::max<std::size_t>(1, jobs.size())));
-  std::vector<std::size_t> order(jobs.size());
-  for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return job_bands[a] > job_bands[b]; });
-  std::vector<std::vector<Written>> written(jobs.size());
-  parallel_for_blocks(
-      static_cast<std::int64_t>(jobs.size()), threads,
-      [&](std::int64_t begin, std::int64_t end) {
-        for (std::int64_t j = begin; j < end; ++j) {
-          const std::size_t job = order[static_cast<std::size_t>(j)];
-          jobs[job](written[job]);
+    // With fewer jobs than threads, each job compresses on several threads.
+    cog.threads = std::max<int>(
+        1, resolve_threads(threads) / static_cast<int>(std::max<std::size_t>(1, jobs.size())));
+    std::vector<std::size_t> order(jobs.size());
+    for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return job_bands[a] > job_bands[b]; });
+    std::vector<std::vector<Written>> written(jobs.size());
+    parallel_for_blocks(
+        static_cast<std::int64_t>(jobs.size()), threads,
+        [&](std::int64_t begin, std::int64_t end) {
+          for (std::int64_t j = begin; j < end; ++j) {
+            const std::size_t job = order[static_cast<std::size_t>(j)];
+            jobs[job](written[job]);
+          }
+        },
+        1);  // one job at a time: jobs differ much in size
+    // The QGIS project: every file written above, grouped, each with the style beside it.
+    if (scenario.outputs.qml) {
+      std::vector<layers::ProjectLayer> project;
+      auto read_text = [](const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+      };
+      // Only this run's files: the folder may hold others from earlier runs.
+      std::set<std::string> this_run;
+      for (const auto& files : written)
+        for (const Written& f : files) this_run.insert(f.path.filename().string());
+      auto add = [&](const std::string& group, const std::string& stem, const std::string& file,
+                     const std::string& source, bool raster, bool visible) {
+        if (!this_run.count(file)) return;
+        const std::string style = stem + ".qml";
+        std::string qml = this_run.count(style) ? read_text(out_dir / style) : std::string();
+        // A layer that lives only in the GeoPackage has its style there.
+        if (qml.empty() && file == "standort.gpkg")
+          for (const layers::VectorTable& t : gpkg_tables)
+            if (t.name == stem) qml = t.style_qml;
+        project.push_back({group, stem, source, raster, visible, std::move(qml)});
+      };
+      const bool gpkg = this_run.count("standort.gpkg") > 0;
+      auto vector_source = [&](const std::string& name) {
+        return gpkg ? "./standort.gpkg|layername=" + name : "./" + name + ".geojson";
+      };
+      auto vector_file = [&](const std::string& name) {
+        return gpkg ? std::string("standort.gpkg") : name + ".geojson";
+      };
+      for (std::size_t k = 0; k < scenario.outputs.districts.size(); ++k) {
+        const std::string& level = scenario.outputs.districts[k];
+        add("Districts", level, vector_file(level), vector_source(level), false, k == 0);
+      }
+      if (site_run)
+        add("Sites", "sites", vector_file("sites"), vector_source("sites"), false, true);
+      if (region_run)
+        add("Sites", "regions", vector_file("regions"), vector_source("regions"), false, false);
+      // Only in the GeoPackage: the CSV has no geometry.
+      if (gpkg && matches && !matches->shortlists.rows.empty())
+        add("Sites", "shortlists", "standort.gpkg", vector_source("shortlists"), false, false);
+      add("Suitability", "suitability", "suitability.tif", "./suitability.tif", true, true);
+      add("Suitability", "exclusions", "exclusions.tif", "./exclusions.tif", true, false);
+      if (score_sd) add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
+      for (std::size_t k = 1; k < model.nodes.size(); ++k)
+        if (model.nodes[k].criterion < 0) {
+          const std::string stem = model.nodes[k].name + "_score";
+          add("Pillars", stem, stem + ".tif", "./" + stem + ".tif", true, false);
         }
-      },
-      1);  // one job at a time: jobs differ much in size
-  // The QGIS project: every file written above, grouped, each with the style beside it.
-  if (scenario.outputs.qml) {
-    std::vector<layers::ProjectLayer> project;
-    auto read_text = [](const fs::path& p) {
-      std::ifstream in(p, std::ios::binary);
-      std::ostringstream text;
-      text << in.rdbuf();
-      return text.str();
-    };
-    // Only this run's files: the folder may hold others from earlier runs.
-    std::set<std::string> this_run;
-    for (const auto& files : written)
-      for (const Written& f : files) this_run.insert(f.path.filename().string());
-    auto add = [&](const std::string& group, const std::string& stem, const std::string& file,
-                   const std::string& source, bool raster, bool visible) {
-      if (!this_run.count(file)) return;
-      const std::string style = stem + ".qml";
-      std::string qml = this_run.count(style) ? read_text(out_dir / style) : std::string();
-      // A layer that lives only in the GeoPackage has its style there.
-      if (qml.empty() && file == "standort.gpkg")
-        for (const layers::VectorTable& t : gpkg_tables)
-          if (t.name == stem) qml = t.style_qml;
-      project.push_back({group, stem, source, raster, visible, std::move(qml)});
-    };
-    const bool gpkg = this_run.count("standort.gpkg") > 0;
-    auto vector_source = [&](const std::string& name) {
-      return gpkg ? "./standort.gpkg|layername=" + name : "./" + name + ".geojson";
-    };
-    auto vector_file = [&](const std::string& name) {
-      return gpkg ? std::string("standort.gpkg") : name + ".geojson";
-    };
-    for (std::size_t k = 0; k < scenario.outputs.districts.size(); ++k) {
-      const std::string& level = scenario.outputs.districts[k];
-      add("Districts", level, vector_file(level), vector_source(level), false, k == 0);
-    }
-    if (site_run) add("Sites", "sites", vector_file("sites"), vector_source("sites"), false, true);
-    if (region_run)
-      add("Sites", "regions", vector_file("regions"), vector_source("regions"), false, false);
-    // Only in the GeoPackage: the CSV has no geometry.
-    if (gpkg && matches && !matches->shortlists.rows.empty())
-      add("Sites", "shortlists", "standort.gpkg", vector_source("shortlists"), false, false);
-    add("Suitability", "suitability", "suitability.tif", "./suitability.tif", true, true);
-    add("Suitability", "exclusions", "exclusions.tif", "./exclusions.tif", true, false);
-    if (score_sd) add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
-    for (std::size_t k = 1; k < model.nodes.size(); ++k)
-      if (model.nodes[k].criterion < 0) {
-        const std::string stem = model.nodes[k].name + "_score";
-        add("Pillars", stem, stem + ".tif", "./" + stem + ".tif", true, false);
+      add("Explanation", "explanation", "explanation.tif", "./explanation.tif", true, false);
+      for (const auto& r : results) {
+        const std::string& stem = r.spec->output;
+        add("Indicators", stem, stem + ".tif", "./" + stem + ".tif", true, false);
+        if (scenario.outputs.criterion_scores)
+          add("Indicators", r.spec->name + "_score", r.spec->name + "_score.tif",
+              "./" + r.spec->name + "_score.tif", true, false);
       }
-    add("Explanation", "explanation", "explanation.tif", "./explanation.tif", true, false);
-    for (const auto& r : results) {
-      const std::string& stem = r.spec->output;
-      add("Indicators", stem, stem + ".tif", "./" + stem + ".tif", true, false);
-      if (scenario.outputs.criterion_scores)
-        add("Indicators", r.spec->name + "_score", r.spec->name + "_score.tif",
-            "./" + r.spec->name + "_score.tif", true, false);
+      if (!project.empty()) {
+        layers::write_qgz(out_dir / "standort.qgz", scenario.name, grid.crs(),
+                          {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}, project);
+        written.push_back(
+            {{out_dir / "standort.qgz", "project", layers::sha256_file(out_dir / "standort.qgz")}});
+      }
     }
-    if (!project.empty()) {
-      layers::write_qgz(out_dir / "standort.qgz", scenario.name, grid.crs(),
-                        {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}, project);
-      written.push_back(
-          {{out_dir / "standort.qgz", "project", layers::sha256_file(out_dir / "standort.qgz")}});
-    }
-  }
-  nlohmann::json outputs = nlohmann::json::array();
-  for (const auto& files : written)
-    for (const Written& f : files)
-      outputs.push_back(
-          {{"file", f.path.filename().string()}, {"kind", f.kind}, {"sha256", f.sha256}});
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const auto& files : written)
+      for (const Written& f : files)
+        outputs.push_back(
+            {{"file", f.path.filename().string()}, {"kind", f.kind}, {"sha256", f.sha256}});
 
-  nlohmann::json manifest;
-  manifest["standort_version"] = STANDORT_VERSION;
-  const auto versions = layers::library_versions();
-  manifest["libraries"] = {{"gdal", versions.gdal},
-                           {"proj", versions.proj},
-                           {"geos", versions.geos},
-                           {"boost", std::to_string(BOOST_VERSION / 100000) + "." +
-                                         std::to_string(BOOST_VERSION / 100 % 1000) + "." +
-                                         std::to_string(BOOST_VERSION % 100)}};
-  manifest["scenario"] = {
-      {"name", scenario.name},
-      {"description", scenario.description},
-      {"file", scenario.file.string()},
-      {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
-  manifest["grid"] = {{"crs", grid.crs()},
-                      {"cell_size_m", grid.cell_size()},
-                      {"cols", grid.cols()},
-                      {"rows", grid.rows()},
-                      {"extent", {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}}};
-  manifest["inputs"] = nlohmann::json::object();
-  for (const InputSpec& spec : scenario.inputs) {
-    const auto& report = inputs.reports.at(spec.name);
-    manifest["inputs"][spec.name] = {
-        {"path", spec.path.string()},
-        {"layer", report.layer},
-        {"driver", report.driver},
-        {"source_crs", report.source_crs},
-        {"features", report.features},
-        {"repaired", report.repaired},
-        {"warnings", report.warnings.size()},
-        {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
+    nlohmann::json manifest;
+    manifest["standort_version"] = STANDORT_VERSION;
+    const auto versions = layers::library_versions();
+    manifest["libraries"] = {{"gdal", versions.gdal},
+                             {"proj", versions.proj},
+                             {"geos", versions.geos},
+                             {"boost", std::to_string(BOOST_VERSION / 100000) + "." +
+                                           std::to_string(BOOST_VERSION / 100 % 1000) + "." +
+                                           std::to_string(BOOST_VERSION % 100)}};
+    manifest["scenario"] = {
+        {"name", scenario.name},
+        {"description", scenario.description},
+        {"file", scenario.file.string()},
+        {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
+    manifest["grid"] = {{"crs", grid.crs()},
+                        {"cell_size_m", grid.cell_size()},
+                        {"cols", grid.cols()},
+                        {"rows", grid.rows()},
+                        {"extent", {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()}}};
+    manifest["inputs"] = nlohmann::json::object();
+    for (const InputSpec& spec : scenario.inputs) {
+      const auto& report = inputs.reports.at(spec.name);
+      manifest["inputs"][spec.name] = {
+          {"path", spec.path.string()},
+          {"layer", report.layer},
+          {"driver", report.driver},
+          {"source_crs", report.source_crs},
+          {"features", report.features},
+          {"repaired", report.repaired},
+          {"warnings", report.warnings.size()},
+          {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
+    }
+    std::vector<ValueFunction> applied;
+    for (const auto& r : results) applied.push_back(r.function);
+    manifest["model"] = model_json(scenario, &applied);
+    for (const ModelNode& n : scenario.model.nodes)
+      if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
+    if (sensitivity) manifest["sensitivity"] = sensitivity_json;
+    manifest["district_levels"] = scenario.outputs.districts;
+    manifest["suitability_threshold"] = scenario.outputs.suitability_threshold;
+    if (scenario.sites) manifest["sites"] = {{"zoning_field", scenario.sites->zoning_field}};
+    manifest["warnings"] = warnings;
+    manifest["warning_count"] = warnings.size();
+    manifest["outputs"] = outputs;
+    // The report shows what the files above hold, so it comes after them (and before the
+    // manifest, which lists it); it leaves out run times, so its bytes repeat from run to run.
+    if (scenario.outputs.report) {
+      const fs::path file = out_dir / "report.html";
+      layers::write_text_atomic(file, report_html(out_dir, manifest, scenario.outputs.language));
+      manifest["outputs"].push_back(
+          {{"file", "report.html"}, {"kind", "report"}, {"sha256", layers::sha256_file(file)}});
+    }
+    progress.end();
+    manifest["timings_s"] = progress.timings();
+    manifest["threads"] = resolve_threads(threads);
+    manifest["total_s"] = std::round(seconds_since(run_start) * 1000.0) / 1000.0;
+    layers::write_text_atomic(
+        out_dir / "manifest.json",
+        manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    publish(out_dir, folder, manifest["outputs"]);
+  } catch (const std::exception& e) {
+    // Nothing of this run was moved into place: drop what it staged.
+    std::error_code ec;
+    fs::remove_all(out_dir, ec);
+    layers::unregister_temporary(out_dir);
+    if (dynamic_cast<const InputError*>(&e) || dynamic_cast<const LimitError*>(&e)) throw;
+    rethrow_write_error(e, out_dir, folder);
   }
-  std::vector<ValueFunction> applied;
-  for (const auto& r : results) applied.push_back(r.function);
-  manifest["model"] = model_json(scenario, &applied);
-  for (const ModelNode& n : scenario.model.nodes)
-    if (!n.report.warning.empty()) warnings.push_back(n.report.warning);
-  if (sensitivity) manifest["sensitivity"] = sensitivity_json;
-  manifest["district_levels"] = scenario.outputs.districts;
-  manifest["suitability_threshold"] = scenario.outputs.suitability_threshold;
-  if (scenario.sites) manifest["sites"] = {{"zoning_field", scenario.sites->zoning_field}};
-  manifest["warnings"] = warnings;
-  manifest["warning_count"] = warnings.size();
-  manifest["outputs"] = outputs;
-  // The report shows what the files above hold, so it comes after them (and before the
-  // manifest, which lists it); it leaves out run times, so its bytes repeat from run to run.
-  if (scenario.outputs.report) {
-    const fs::path file = out_dir / "report.html";
-    layers::write_text_atomic(file, report_html(out_dir, manifest, scenario.outputs.language));
-    manifest["outputs"].push_back(
-        {{"file", "report.html"}, {"kind", "report"}, {"sha256", layers::sha256_file(file)}});
-  }
-  progress.end();
-  manifest["timings_s"] = progress.timings();
-  manifest["threads"] = resolve_threads(threads);
-  manifest["total_s"] = std::round(seconds_since(run_start) * 1000.0) / 1000.0;
-  layers::write_text_atomic(
-      out_dir / "manifest.json",
-      manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace standort::cli

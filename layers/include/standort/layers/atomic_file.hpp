@@ -1,8 +1,12 @@
 // Atomic writes: every output is written under a temporary name in its target folder and renamed
-// over the final name only after a checked close, so readers never see half-written files.
+// over the final name only after a checked close, so readers never see half-written files. Also
+// what keeps an output folder consistent when runs are interrupted or overlap: a registry of the
+// temporaries a signal must remove, a lock per output folder, and a guard for the moments when
+// finished files are moved into place.
 #pragma once
 
 #include <filesystem>
+#include <mutex>
 #include <string_view>
 
 namespace standort::layers {
@@ -29,7 +33,37 @@ class AtomicPath {
 /// Writes `content` to `target` atomically (temporary file, flush and close checked, rename).
 void write_text_atomic(const std::filesystem::path& target, std::string_view content);
 
-/// Removes temporary files left in `folder` by an interrupted earlier run.
+/// Removes temporary files and staging folders left in `folder` by an interrupted earlier run.
+/// Call it only while holding the folder's FolderLock: another run's temporaries look the same.
 void remove_stale_temporaries(const std::filesystem::path& folder);
+
+/// A hidden folder inside `folder` where a run writes all its outputs before moving them into
+/// place together; registered as a temporary (removed on an interrupting signal) until
+/// unregistered, and removed by remove_stale_temporaries when a killed run left it.
+std::filesystem::path staging_folder(const std::filesystem::path& folder);
+
+/// Temporaries an interrupting signal removes: files being written and staging folders.
+void register_temporary(const std::filesystem::path& path);
+void unregister_temporary(const std::filesystem::path& path);
+/// Removes every registered temporary (recursively). Called by the signal watcher only.
+void remove_registered_temporaries();
+
+/// Held while finished files are moved into place, so that an interrupting signal waits for the
+/// moves to end instead of leaving a folder half old, half new.
+std::mutex& publish_mutex();
+
+/// An exclusive lock on an output folder (flock on its hidden ".standort.lock"), held for the
+/// object's life and released by the kernel if the process dies. A second run writing to the
+/// same folder gets InputError naming the folder and the process holding it.
+class FolderLock {
+ public:
+  explicit FolderLock(const std::filesystem::path& folder);
+  ~FolderLock();
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int m_fd = -1;
+};
 
 }  // namespace standort::layers
