@@ -143,23 +143,26 @@ InvestorProfile parse_profile(const std::string& key, const toml::table& t,
 }
 
 /// The first requirement `site` fails, or "" when it meets them all.
-std::string failed_requirement(const InvestorProfile& p, const SiteRecord& site) {
+/// The first requirement `site` fails: its kind and the message with the numbers; empty if none.
+std::pair<std::string, std::string> failed_requirement(const InvestorProfile& p,
+                                                       const SiteRecord& site) {
   if (site.area_ha < p.min_area_ha)
-    return "area " + fixed(site.area_ha, 2) + " ha is below the minimum of " +
-           fixed(p.min_area_ha, 2) + " ha";
+    return {"area", "area " + fixed(site.area_ha, 2) + " ha is below the minimum of " +
+                        fixed(p.min_area_ha, 2) + " ha"};
   if (site.area_ha > p.max_area_ha)
-    return "area " + fixed(site.area_ha, 2) + " ha exceeds the maximum of " +
-           fixed(p.max_area_ha, 2) + " ha";
+    return {"area", "area " + fixed(site.area_ha, 2) + " ha exceeds the maximum of " +
+                        fixed(p.max_area_ha, 2) + " ha"};
   for (const auto& [layer, limit] : p.max_distance_m) {
     const auto it = site.distance_m.find(layer);
     if (it == site.distance_m.end() || !std::isfinite(it->second))
-      return "no distance to " + layer + " is known for the site";
+      return {"distance", "no distance to " + layer + " is known for the site"};
     if (it->second > limit) {
       const auto name = site.nearest.find(layer);
-      return layer + " " + km(it->second) + " away" +
-             (name != site.nearest.end() && !name->second.empty() ? " (" + name->second + ")"
-                                                                  : "") +
-             ", at most " + km(limit) + " allowed";
+      return {"distance",
+              layer + " " + km(it->second) + " away" +
+                  (name != site.nearest.end() && !name->second.empty() ? " (" + name->second + ")"
+                                                                       : "") +
+                  ", at most " + km(limit) + " allowed"};
     }
   }
   if (!p.districts.empty()) {
@@ -170,36 +173,37 @@ std::string failed_requirement(const InvestorProfile& p, const SiteRecord& site)
       std::string where;
       for (const auto& [level, district] : site.districts)
         where += (where.empty() ? "" : ", ") + district;
-      return "in " + (where.empty() ? std::string("no district") : where) +
-             ", not in an allowed district (" + joined(p.districts) + ")";
+      return {"district", "in " + (where.empty() ? std::string("no district") : where) +
+                              ", not in an allowed district (" + joined(p.districts) + ")"};
     }
   }
   if (!p.zoning.empty() &&
       std::find(p.zoning.begin(), p.zoning.end(), site.zoning) == p.zoning.end())
-    return "zoning " + (site.zoning.empty() ? std::string("unknown") : site.zoning) +
-           ", not one of " + joined(p.zoning);
+    return {"zoning", "zoning " + (site.zoning.empty() ? std::string("unknown") : site.zoning) +
+                          ", not one of " + joined(p.zoning)};
   if (!p.excluded_reasons.empty()) {
     const bool any = std::find(p.excluded_reasons.begin(), p.excluded_reasons.end(), "*") !=
                      p.excluded_reasons.end();
     if (any && site.excluded_any_pct > p.max_excluded_pct)
-      return fixed(site.excluded_any_pct, 1) + " % of the site excluded by the rules, at most " +
-             fixed(p.max_excluded_pct, 1) + " % allowed";
+      return {"exclusion", fixed(site.excluded_any_pct, 1) +
+                               " % of the site excluded by the rules, at most " +
+                               fixed(p.max_excluded_pct, 1) + " % allowed"};
     double sum = 0.0;
     std::string names;
     for (const std::string& constraint : p.excluded_reasons) {
       const auto it = site.excluded_pct.find(constraint);
       if (it == site.excluded_pct.end()) continue;
       if (it->second > p.max_excluded_pct)
-        return fixed(it->second, 1) + " % of the site excluded by '" + constraint + "', at most " +
-               fixed(p.max_excluded_pct, 1) + " % allowed";
+        return {"exclusion", fixed(it->second, 1) + " % of the site excluded by '" + constraint +
+                                 "', at most " + fixed(p.max_excluded_pct, 1) + " % allowed"};
       sum += it->second;
       names += (names.empty() ? "'" : ", '") + constraint + "'";
     }
     if (!any && sum > p.max_excluded_pct)
-      return fixed(sum, 1) + " % of the site excluded by " + names + " together, at most " +
-             fixed(p.max_excluded_pct, 1) + " % allowed";
+      return {"exclusion", fixed(sum, 1) + " % of the site excluded by " + names +
+                               " together, at most " + fixed(p.max_excluded_pct, 1) + " % allowed"};
   }
-  return "";
+  return {};
 }
 
 }  // namespace
@@ -237,6 +241,13 @@ std::vector<InvestorProfile> parse_investor_profiles(const std::string& text,
                    [&](std::size_t a, std::size_t b) { return positions[a] < positions[b]; });
   std::vector<InvestorProfile> in_file_order;
   for (std::size_t i : order) in_file_order.push_back(std::move(out[i]));
+  // Shortlists, rejections and the assignment name investors by their display names.
+  for (std::size_t i = 0; i < in_file_order.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (in_file_order[i].name == in_file_order[j].name)
+        throw InputError(label + ": [investors." + in_file_order[i].key + "] and [investors." +
+                         in_file_order[j].key + "] have the same name '" + in_file_order[i].name +
+                         "'; give each profile its own name");
   return in_file_order;
 }
 
@@ -276,22 +287,26 @@ MatchResult match_sites(const InvestorProfile& profile, const std::vector<SiteRe
   for (const auto& [name, w] : profile.preferences) weight_sum += w;
   for (std::size_t i = 0; i < sites.size(); ++i) {
     const SiteRecord& site = sites[i];
-    std::string failed = failed_requirement(profile, site);
+    auto [kind, failed] = failed_requirement(profile, site);
     double fit = site.suitability;
     if (failed.empty() && !profile.preferences.empty()) {
       fit = 0.0;
       for (const auto& [name, w] : profile.preferences) {
         const auto it = site.scores.find(name);
         if (it == site.scores.end() || !std::isfinite(it->second)) {
+          kind = "data";
           failed = "no " + name + " score (the site has no data there)";
           break;
         }
         fit += w / weight_sum * it->second;
       }
     }
-    if (failed.empty() && !std::isfinite(fit)) failed = "no suitability data at the site";
+    if (failed.empty() && !std::isfinite(fit)) {
+      kind = "data";
+      failed = "no suitability data at the site";
+    }
     if (!failed.empty()) {
-      out.rejected.push_back({i, failed});
+      out.rejected.push_back({i, kind, failed});
       continue;
     }
     out.fit[i] = fit;

@@ -843,8 +843,13 @@ double append_legend(std::string& svg, const MapLegend& legend, const Layout& l)
     svg += "\" stroke-width=\"";
     svg += c.fill ? "0.8" : "1.5";
     svg += "\"/>\n";
-    append_text(svg, x + 26, y + 10.5, c.label);
-    y += 20;
+    // Long labels (exclusion reasons) wrap within the legend column.
+    const auto class_chars = static_cast<std::size_t>(
+        std::max(8.0, std::floor((l.legend_width - 26.0) / (12.0 * 0.62))));
+    const std::vector<std::string> lines = wrap_words(c.label, class_chars);
+    for (std::size_t k = 0; k < lines.size(); ++k)
+      append_text(svg, x + 26, y + 10.5 + 15.0 * static_cast<double>(k), lines[k]);
+    y += 20 + 15.0 * static_cast<double>(lines.empty() ? 0 : lines.size() - 1);
   }
   svg += "</g>\n";
   return y;

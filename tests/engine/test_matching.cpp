@@ -65,6 +65,9 @@ TEST_CASE("investor profiles: parsed with their requirements and checked", "[mat
   CHECK(profiles[1].name == "logistics");  // the key when no name is given
   CHECK(std::isinf(profiles[1].max_area_ha));
 
+  CHECK_THROWS_WITH(parse_investor_profiles(
+                        "[investors.a]\nname = \"Lab\"\n[investors.b]\nname = \"Lab\"\n", "p.toml"),
+                    Contains("[investors.b] and [investors.a] have the same name 'Lab'"));
   CHECK_THROWS_WITH(
       parse_investor_profiles("[investors.a]\nmin_area = 3\n", "p.toml"),
       Contains("p.toml:2") && Contains("unknown key 'min_area'") && Contains("min_area_ha"));
@@ -100,6 +103,10 @@ TEST_CASE("matching: failing sites are rejected with the requirement, the rest r
              Contains("junctions 4.20 km away (A 43 Witten-Heven), at most 3.00 km allowed"));
   CHECK_THAT(m.rejected[2].requirement, Contains("zoning MI, not one of GE, SO"));
   CHECK_THAT(m.rejected[3].requirement, Contains("12.0 % of the site excluded by 'nature'"));
+  CHECK(m.rejected[0].kind == "area");
+  CHECK(m.rejected[1].kind == "distance");
+  CHECK(m.rejected[2].kind == "zoning");
+  CHECK(m.rejected[3].kind == "exclusion");
   REQUIRE(m.ranked.size() == 1);
   CHECK(m.ranked[0].site == 4);
   // Preferences 3:1 over campus proximity (0.9) and Wandel (0.5): 0.75 * 0.9 + 0.25 * 0.5.

@@ -145,10 +145,13 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
     CHECK(std::filesystem::exists(out / f));
   // Map pictures: the overall score, the three pillars, the heatmap and the district means of
   // both levels, each as SVG and PNG.
-  const std::vector<std::string> maps = {
-      "map_suitability",           "map_wissen",           "map_wandel",
-      "map_wir_gefuehl",           "map_business_density", "map_districts_districts",
-      "map_districts_stadtbezirke"};
+  const std::vector<std::string> maps = {"map_suitability",
+                                         "map_pillar_wissen",
+                                         "map_pillar_wandel",
+                                         "map_pillar_wir_gefuehl",
+                                         "map_heatmap_business_density",
+                                         "map_districts_districts",
+                                         "map_districts_stadtbezirke"};
   GDALAllRegister();
   for (const std::string& m : maps) {
     INFO(m);

@@ -152,15 +152,18 @@ TEST_CASE("report.html: the run's figures, self-contained, in German and English
              Contains(three_decimals(sites[1][column(sites[0], "suitability_mean")], ',')));
   auto assignment = simple_csv(read_all(de / "assignment.csv"));
   const std::string investors = section(html, "investors");
-  for (std::size_t i = 1; i < assignment.size(); ++i)
+  for (std::size_t i = 1; i + 1 < assignment.size(); ++i)  // the last row holds the totals
     CHECK_THAT(investors, Contains(assignment[i][0]));
+  CHECK_THAT(investors, Contains("<td>Summe</td><td>3 platziert</td>"));
+  // Rejections are summarised by the kind of requirement, in German.
+  CHECK_THAT(investors, Contains("Flächen abgelehnt, meist wegen"));
 
   // Sensitivity: one row per site, each with its probability of the top 5 as in the CSV.
   auto sens = simple_csv(read_all(de / "sensitivity_sites.csv"));
   const std::string sensitivity = section(html, "sensitivity");
   const std::size_t p = column(sens[0], "p_top_5");
   for (std::size_t i = 1; i < sens.size(); ++i)
-    CHECK_THAT(sensitivity, Contains("data-v=\"" + sens[i][p] + "\""));
+    CHECK_THAT(sensitivity, Contains("<td class=\"n bar\" data-v=\"" + sens[i][p] + "\""));
 
   // The warnings and the provenance: the scenario's fingerprint and every input.
   CHECK_THAT(section(html, "provenance"),

@@ -110,6 +110,7 @@ Action register_match(CLI::App& app, const GlobalOptions& global) {
         for (const SiteRejection& x : r.rejected)
           rejected.push_back({{"site_id", sites[x.site].id},
                               {"site", sites[x.site].name},
+                              {"requirement_kind", x.kind},
                               {"requirement", x.requirement}});
         auto site_or_null = [&](const Assignment& a) {
           const int s = a.site_of[i];

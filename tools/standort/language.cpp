@@ -88,7 +88,26 @@ const Text k_texts[] = {
      "Passung."},
     {"Fit", "Passung"},
     {"sites rejected", "Flächen abgelehnt"},
-    {"most often because", "meist wegen"},
+    {"most often because of", "meist wegen"},
+    {"the area", "der Fläche"},
+    {"a distance", "einer Entfernung"},
+    {"the district", "des Bezirks"},
+    {"the zoning", "der Nutzung"},
+    {"the excluded share", "des ausgeschlossenen Anteils"},
+    {"missing data", "fehlender Daten"},
+    {"Total", "Summe"},
+    {"placed", "platziert"},
+    {"none left that fits", "keine passende Fläche mehr frei"},
+    {"direct", "direkt"},
+    {"rank_sum", "Rangsumme"},
+    {"rank_reciprocal", "reziproke Ränge"},
+    {"rank_order_centroid", "Rangordnungs-Schwerpunkt"},
+    {"ahp", "AHP"},
+    {"group_ahp", "Gruppen-AHP"},
+    {"This run wrote no CSV tables (formats without csv), so the report has no tables of "
+     "districts, sites or the sensitivity.",
+     "Dieser Lauf hat keine CSV-Tabellen geschrieben (formats ohne csv); der Bericht enthält "
+     "daher keine Tabellen zu Bezirken, Flächen und Sensitivität."},
     {"Assignment", "Zuordnung"},
     {"When investors compete for sites, each gets a different one. The joint assignment places "
      "as many investors as possible with the largest total fit; first come, first served takes "

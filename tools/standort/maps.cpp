@@ -51,8 +51,18 @@ std::string pretty_unit(std::string unit) {
 std::vector<PlannedMap> plan_maps(const MapSources& sources, const Lang& lang,
                                   const std::string& version) {
   const std::string subtitle = sources.scenario_name;
-  const std::string credits = "standort " + version + " · EPSG:25832 · " +
-                              lang.num(sources.cell_size_m, 0) + " m " + lang.text("cells");
+  // The cell size as short as it is exact: "10 m", "12.5 m".
+  int decimals = 0;
+  while (decimals < 3 &&
+         std::abs(sources.cell_size_m * std::pow(10.0, decimals) -
+                  std::round(sources.cell_size_m * std::pow(10.0, decimals))) > 1e-9)
+    ++decimals;
+  const std::string credits = "standort " + version + " · " + sources.crs + " · " +
+                              lang.num(sources.cell_size_m, decimals) + " m " + lang.text("cells");
+  // A frame within 1000 × 1000 px: tall extents get a narrower frame, not a taller one.
+  const double aspect = sources.extent.height() / sources.extent.width();
+  const int width_px =
+      aspect > 1.0 ? std::max(200, static_cast<int>(std::floor(1000.0 / aspect))) : 1000;
   // District outlines on every raster map: the first level thin and named, a coarser second
   // level bold on top of it.
   std::vector<layers::MapPolygons> outlines;
@@ -89,6 +99,7 @@ std::vector<PlannedMap> plan_maps(const MapSources& sources, const Lang& lang,
     s.subtitle = subtitle;
     s.credits = credits;
     s.extent = sources.extent;
+    s.width_px = width_px;
     s.language = lang.code();
     s.raster = layers::MapRaster{r.values, r.stops};
     s.legend.title = r.legend_title;
@@ -138,6 +149,7 @@ std::vector<PlannedMap> plan_maps(const MapSources& sources, const Lang& lang,
       s.subtitle = subtitle;
       s.credits = credits;
       s.extent = sources.extent;
+      s.width_px = width_px;
       s.language = lang.code();
       layers::MapPolygons p;
       p.polygons = t.polygons;

@@ -18,7 +18,7 @@ namespace standort::cli {
 
 /// A raster to draw on its own map, with the colour ramp of its .qml style.
 struct MapLayerSource {
-  std::string stem;   ///< output file stem, e.g. "map_wissen"
+  std::string stem;  ///< output file stem: map_suitability, map_pillar_<node>, map_heatmap_<output>
   std::string title;  ///< map title
   std::string legend_title;
   std::string unit;
@@ -29,6 +29,7 @@ struct MapLayerSource {
 
 struct MapSources {
   std::string scenario_name;
+  std::string crs;  ///< the working CRS, e.g. "EPSG:25832"
   double cell_size_m = 0.0;
   Extent extent;  ///< the grid's extent
   /// The overall score and the pillars, then the heatmaps.

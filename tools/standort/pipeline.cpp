@@ -432,15 +432,17 @@ fs::path prepare_folder(const fs::path& folder) {
   return folder;
 }
 
-/// Writing failed. Libraries report a full disk in their own words ("Seek error", "Write
-/// error"), so the free space decides: below 64 MiB it is a limit (exit 3) with the numbers.
-/// Messages name the files by their final names, not the staging folder's.
+/// Writing failed. Messages name the files by their final names, not the staging folder's.
+/// Libraries report a full disk in their own words ("Seek error", "Write error"), so the free
+/// space decides: below 64 MiB it is a limit (exit 3) with the numbers.
 [[noreturn]] void rethrow_write_error(const std::exception& e, const fs::path& stage,
                                       const fs::path& folder) {
   std::string what = e.what();
   const std::string staged = stage.string() + "/";
   for (auto at = what.find(staged); at != std::string::npos; at = what.find(staged, at))
     what.replace(at, staged.size(), folder.string() + "/");
+  if (dynamic_cast<const InputError*>(&e)) throw InputError(what);
+  if (dynamic_cast<const LimitError*>(&e)) throw LimitError(what);
   struct statvfs fs_info {};
   const bool known = ::statvfs(folder.c_str(), &fs_info) == 0;
   const double free_mib = known ? static_cast<double>(fs_info.f_bavail) *
@@ -464,6 +466,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
   // Investor profiles are read and checked before anything is computed: a bad profile is bad
   // input like any other.
   const std::vector<InvestorProfile> investors = checked_investors(scenario);
+  check_site_ids(scenario, inputs);
   for (const auto& [name, report] : inputs.reports)
     for (const auto& w : report.warnings) warnings.push_back(w);
   const Grid grid = plan_grid(scenario, inputs);
@@ -993,12 +996,11 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       layers::VectorTable shortlists = matches->shortlists;
       shortlists.crs = site_run->table.crs;
       shortlists.kind = GeometryKind::polygon;
-      std::map<std::string, const MultiPolygon*> outline;
-      for (std::size_t i = 0; i < site_run->table.rows.size(); ++i)
-        outline[std::get<std::string>(site_run->table.rows[i].at(1))] =
-            &site_run->table.polygons[i];
-      for (const auto& row : shortlists.rows)
-        shortlists.polygons.push_back(*outline.at(std::get<std::string>(row.at(2))));
+      // The ranked table holds site order[j] in row j.
+      std::vector<std::size_t> row_of(site_run->order.size());
+      for (std::size_t j = 0; j < site_run->order.size(); ++j) row_of[site_run->order[j]] = j;
+      for (const std::size_t site : matches->shortlist_sites)
+        shortlists.polygons.push_back(site_run->table.polygons[row_of[site]]);
       gpkg_tables.push_back(std::move(shortlists));
     }
     // The same styles as beside the GeoJSON files, as the layers' default styles in the GeoPackage.
@@ -1023,6 +1025,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       const Lang lang(scenario.outputs.language);
       MapSources ms;
       ms.scenario_name = scenario.name;
+      ms.crs = grid.crs();
       ms.cell_size_m = grid.cell_size();
       ms.extent = {grid.xmin(), grid.ymin(), grid.xmax(), grid.ymax()};
       const std::vector<layers::RampStop> unit_ramp = layers::ramp_stops(0.0, 1.0, false, 2);
@@ -1030,7 +1033,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
                             lang.text("Suitability"), "0..1", &suitability, unit_ramp, 2});
       for (std::size_t k = 1; k < model.nodes.size(); ++k)
         if (model.nodes[k].criterion < 0)
-          ms.rasters.push_back({"map_" + model.nodes[k].name,
+          ms.rasters.push_back({"map_pillar_" + model.nodes[k].name,
                                 model.nodes[k].title + " (" + lang.text("pillar") + ")",
                                 lang.text("Suitability"), "0..1", &model_scores.node_scores[k],
                                 unit_ramp, 2});
@@ -1042,8 +1045,8 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
               scenario.criteria[static_cast<std::size_t>(n.criterion)].name == r.spec->name)
             title = n.title;
         auto [stops, precision] = indicator_ramp(r);
-        ms.rasters.push_back({"map_" + r.spec->output, title, title, r.ind.unit, &r.ind.values,
-                              std::move(stops), precision});
+        ms.rasters.push_back({"map_heatmap_" + r.spec->output, title, title, r.ind.unit,
+                              &r.ind.values, std::move(stops), precision});
       }
       if (reason) {
         ms.exclusions = &*reason;
@@ -1215,7 +1218,6 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     std::error_code ec;
     fs::remove_all(out_dir, ec);
     layers::unregister_temporary(out_dir);
-    if (dynamic_cast<const InputError*>(&e) || dynamic_cast<const LimitError*>(&e)) throw;
     rethrow_write_error(e, out_dir, folder);
   }
 }

@@ -21,8 +21,6 @@ namespace {
 
 using layers::xml_escape;
 
-// ---- reading the run's files
-
 std::string read_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in)
@@ -115,8 +113,6 @@ Csv parse_csv(const std::string& text, const fs::path& file) {
   return csv;
 }
 
-// ---- HTML pieces
-
 const char* const k_style = R"(
 :root{--ink:#1d2433;--muted:#5b6474;--line:#d9dee7;--bg:#f6f7f9;--accent:#21918c;--bar:#7ad151}
 *{box-sizing:border-box}
@@ -191,17 +187,17 @@ const char* const k_script = R"(
 )";
 
 /// A numeric cell: shown text, and the value to sort by.
-std::string num_cell(const Lang& L, std::optional<double> v, int decimals,
+std::string num_cell(const Lang& lang, std::optional<double> v, int decimals,
                      const std::string& suffix = "") {
   if (!v) return "<td class=\"n\" data-v=\"\">–</td>";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.10g", *v);
-  return "<td class=\"n\" data-v=\"" + std::string(buf) + "\">" + L.num(*v, decimals) + suffix +
+  return "<td class=\"n\" data-v=\"" + std::string(buf) + "\">" + lang.num(*v, decimals) + suffix +
          "</td>";
 }
 
 /// A cell with a bar of `v / top` of its width behind the number (scores, probabilities).
-std::string bar_cell(const Lang& L, std::optional<double> v, double top, int decimals,
+std::string bar_cell(const Lang& lang, std::optional<double> v, double top, int decimals,
                      bool percent = false) {
   if (!v) return "<td class=\"n\" data-v=\"\">–</td>";
   char buf[64];
@@ -210,7 +206,18 @@ std::string bar_cell(const Lang& L, std::optional<double> v, double top, int dec
   char width[48];
   std::snprintf(width, sizeof width, "calc((100%% - 16px) * %.4f)", share);
   return "<td class=\"n bar\" data-v=\"" + std::string(buf) + "\"><span style=\"width:" + width +
-         "\"></span><b>" + (percent ? L.pct(*v * 100.0, 1) : L.num(*v, decimals)) + "</b></td>";
+         "\"></span><b>" + (percent ? lang.pct(*v * 100.0, 1) : lang.num(*v, decimals)) +
+         "</b></td>";
+}
+
+/// The words for a rejection's requirement kind (rejections.csv requirement_kind).
+std::string requirement_kind_text(const std::string& kind) {
+  if (kind == "area") return "the area";
+  if (kind == "distance") return "a distance";
+  if (kind == "district") return "the district";
+  if (kind == "zoning") return "the zoning";
+  if (kind == "exclusion") return "the excluded share";
+  return "missing data";
 }
 
 std::string text_cell(const std::string& s) { return "<td>" + xml_escape(s) + "</td>"; }
@@ -273,7 +280,7 @@ class Report {
     body += section("model", "The model", model());
     const std::string maps_html = maps();
     if (!maps_html.empty()) body += section("maps", "Maps", maps_html);
-    body += section("districts", "Districts", districts());
+    if (!levels().empty()) body += section("districts", "Districts", districts());
     if (has("sites.csv")) body += section("sites", "Sites", sites());
     if (has("regions.csv")) body += section("regions", "Regions", regions());
     if (has("shortlists.csv")) body += section("investors", "Investors", investors());
@@ -340,7 +347,15 @@ class Report {
   }
 
   std::string glance() {
-    std::string out = "<div class=\"cards\">";
+    std::string out;
+    bool any_csv = false;
+    for (const std::string& f : m_outputs) any_csv |= fs::path(f).extension() == ".csv";
+    if (!any_csv)
+      out += "<p class=\"note\">" +
+             tr("This run wrote no CSV tables (formats without csv), so the report has no tables "
+                "of districts, sites or the sensitivity.") +
+             "</p>";
+    out += "<div class=\"cards\">";
     const auto lv = levels();
     if (!lv.empty() && has(lv.front() + ".csv")) {
       const Csv& t = csv(lv.front() + ".csv");
@@ -429,7 +444,7 @@ class Report {
           n.j.contains("criterion") ? str(n.j, "value_function") : str(n.j, "aggregation");
       std::string weighting;
       if (!n.j.contains("criterion")) {
-        weighting = xml_escape(str(n.j, "weighting"));
+        weighting = tr(str(n.j, "weighting"));
         if (n.j.contains("ahp")) {
           const double cr = dbl(n.j.at("ahp"), "cr");
           weighting += ", CR " + m_lang.num(cr, 3) + " (" +
@@ -621,6 +636,18 @@ class Report {
     return out + "</tbody></table>\n";
   }
 
+  /// A shortlisted site's reason in the report's language: the site's own reason from
+  /// sites.csv (the shortlists' reason column is English), else that column.
+  std::string shortlist_reason(const Csv& shortlists, std::size_t row) {
+    const std::string& id = shortlists.at(row, shortlists.col("site_id"));
+    if (has("sites.csv")) {
+      const Csv& sites = csv("sites.csv");
+      for (std::size_t i = 0; i < sites.rows.size(); ++i)
+        if (sites.at(i, 1) == id) return site_reason(sites, i);
+    }
+    return xml_escape(shortlists.at(row, shortlists.col("reason")));
+  }
+
   std::string investors() {
     const Csv& s = csv("shortlists.csv");
     std::vector<std::string> names;
@@ -632,14 +659,8 @@ class Report {
     std::map<std::string, std::map<std::string, int>> rejected;  // investor → requirement → n
     if (has("rejections.csv")) {
       const Csv& r = csv("rejections.csv");
-      for (std::size_t i = 0; i < r.rows.size(); ++i) {
-        std::string req = r.at(i, r.col("requirement"));
-        // "area 13.34 ha exceeds …" and "30.8 % of the site excluded by …" group by their kind.
-        const std::size_t cut = req.find_first_of("0123456789");
-        std::string kind = cut == std::string::npos ? req : req.substr(0, cut);
-        while (!kind.empty() && kind.back() == ' ') kind.pop_back();
-        ++rejected[r.at(i, r.col("investor"))][kind.empty() ? req : kind];
-      }
+      for (std::size_t i = 0; i < r.rows.size(); ++i)
+        ++rejected[r.at(i, r.col("investor"))][r.at(i, r.col("requirement_kind"))];
       for (std::size_t i = 0; i < r.rows.size(); ++i) {
         const std::string& inv = r.at(i, r.col("investor"));
         if (std::find(names.begin(), names.end(), inv) == names.end()) names.push_back(inv);
@@ -657,7 +678,7 @@ class Report {
         rows += "<tr>" + num_cell(m_lang, s.number(i, s.col("rank")), 0) +
                 text_cell(s.at(i, s.col("site_name"))) +
                 bar_cell(m_lang, s.number(i, s.col("fit")), 1.0, 3) + "<td><small>" +
-                xml_escape(s.at(i, s.col("reason"))) + "</small></td></tr>\n";
+                shortlist_reason(s, i) + "</small></td></tr>\n";
       }
       if (!rows.empty())
         out +=
@@ -674,7 +695,7 @@ class Report {
           if (n > most.second) most = {kind, n};
         }
         out += "<p class=\"note\">" + std::to_string(total) + " " + tr("sites rejected") + ", " +
-               tr("most often because") + " „" + xml_escape(most.first) + "“ (" +
+               tr("most often because of") + " " + tr(requirement_kind_text(most.first)) + " (" +
                std::to_string(most.second) + ")</p>\n";
       }
     }
@@ -691,14 +712,27 @@ class Report {
                        {tr("First come, first served"), false},
                        {tr("Fit"), true}}) +
              "<tbody>";
-      for (std::size_t i = 0; i < a.rows.size(); ++i) {
-        const bool total = i + 1 == a.rows.size();
-        out += std::string(total ? "<tr class=\"total\">" : "<tr>") +
-               text_cell(a.at(i, a.col("investor"))) +
-               text_cell(a.at(i, a.col("joint_site_name"))) +
+      // The last row holds the totals; the placements are counted here, in the report's
+      // language.
+      std::size_t joint = 0, greedy = 0;
+      auto site = [&](std::size_t i, const char* id, const char* name, std::size_t& placed) {
+        if (a.at(i, a.col(id)).empty()) return "<td><i>" + tr("none left that fits") + "</i></td>";
+        ++placed;
+        return text_cell(a.at(i, a.col(name)));
+      };
+      for (std::size_t i = 0; i + 1 < a.rows.size(); ++i)
+        out += "<tr>" + text_cell(a.at(i, a.col("investor"))) +
+               site(i, "joint_site_id", "joint_site_name", joint) +
                num_cell(m_lang, a.number(i, a.col("joint_fit")), 3) +
-               text_cell(a.at(i, a.col("greedy_site_name"))) +
+               site(i, "greedy_site_id", "greedy_site_name", greedy) +
                num_cell(m_lang, a.number(i, a.col("greedy_fit")), 3) + "</tr>\n";
+      if (!a.rows.empty()) {
+        const std::size_t last = a.rows.size() - 1;
+        out += "<tr class=\"total\"><td>" + tr("Total") + "</td><td>" + std::to_string(joint) +
+               " " + tr("placed") + "</td>" +
+               num_cell(m_lang, a.number(last, a.col("joint_fit")), 3) + "<td>" +
+               std::to_string(greedy) + " " + tr("placed") + "</td>" +
+               num_cell(m_lang, a.number(last, a.col("greedy_fit")), 3) + "</tr>\n";
       }
       out += "</tbody></table>\n";
     }
@@ -747,7 +781,9 @@ class Report {
                      {tr("Score sd"), true}}) +
            "<tbody>";
     const double count = static_cast<double>(s.rows.size());
-    for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    // The 30 best by their base rank; the CSV has every site.
+    const std::size_t shown = std::min<std::size_t>(s.rows.size(), 30);
+    for (std::size_t i = 0; i < shown; ++i) {
       const double base = s.number(i, s.col("base_rank")).value_or(NAN);
       const double p05 = s.number(i, s.col("rank_p05")).value_or(NAN);
       const double p50 = s.number(i, s.col("rank_p50")).value_or(NAN);
@@ -761,6 +797,9 @@ class Report {
              num_cell(m_lang, s.number(i, s.col("score_sd")), 4) + "</tr>\n";
     }
     out += "</tbody></table>\n";
+    if (shown < s.rows.size())
+      out += "<p class=\"note\">" + tr("Showing the best") + " " + std::to_string(shown) + " " +
+             tr("of") + " " + std::to_string(s.rows.size()) + " (sensitivity_sites.csv).</p>\n";
     if (has("sensitivity_sweep.csv")) {
       const Csv& w = csv("sensitivity_sweep.csv");
       struct Change {
@@ -864,8 +903,8 @@ class Report {
 
 std::string report_html(const fs::path& out_dir, const nlohmann::json& manifest,
                         const std::string& lang) {
-  const Lang L(lang);
-  Report report(out_dir, manifest, L);
+  const Lang language(lang);
+  Report report(out_dir, manifest, language);
   return report.html();
 }
 

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <numeric>
 
 namespace standort::cli {
@@ -102,6 +103,21 @@ std::vector<std::pair<Point, double>> covered_centres(const CoverageWindow& w, c
 }
 
 }  // namespace
+
+void check_site_ids(const Scenario& scenario, const LoadedInputs& inputs) {
+  if (!scenario.sites) return;
+  const FeatureSet& s = inputs.layers.at(scenario.sites->layer);
+  std::map<std::string, std::size_t> first;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto [it, fresh] = first.emplace(s.ids[i], i);
+    if (!fresh)
+      throw InputError(s.source + ": " + s.label(i) + " has the id '" + s.ids[i] + "' of " +
+                       s.label(it->second) +
+                       "; sites are matched and reported by their ids, so each needs its own (set "
+                       "[inputs." +
+                       scenario.sites->layer + "] id_field to a unique field)");
+  }
+}
 
 SiteRun site_statistics(const Scenario& scenario, const LoadedInputs& inputs,
                         const std::vector<StatSource>& sources, const Raster<std::uint8_t>* reason,
@@ -468,16 +484,19 @@ MatchTables match_investors(const std::vector<InvestorProfile>& profiles,
   m.rejections.fields = {{"investor", layers::FieldType::string},
                          {"site_id", layers::FieldType::string},
                          {"site_name", layers::FieldType::string},
+                         {"requirement_kind", layers::FieldType::string},
                          {"requirement", layers::FieldType::string}};
   for (const InvestorProfile& p : profiles) {
     MatchResult r = match_sites(p, sites, pillar_titles);
     for (std::size_t k = 0; k < r.ranked.size() && k < static_cast<std::size_t>(p.shortlist); ++k) {
       const SiteMatch& s = r.ranked[k];
+      m.shortlist_sites.push_back(s.site);
       m.shortlists.rows.push_back({p.name, static_cast<std::int64_t>(k + 1), sites[s.site].id,
                                    sites[s.site].name, round_to(s.fit, 1e-6), s.reason});
     }
     for (const SiteRejection& x : r.rejected)
-      m.rejections.rows.push_back({p.name, sites[x.site].id, sites[x.site].name, x.requirement});
+      m.rejections.rows.push_back(
+          {p.name, sites[x.site].id, sites[x.site].name, x.kind, x.requirement});
     m.results.push_back(std::move(r));
   }
   // Competing investors: each gets a distinct site; the fits of the failed pairs are NaN.

@@ -24,6 +24,10 @@ struct SiteRun {
   layers::VectorTable table;        ///< the ranked table (best first), for GeoJSON, GPKG, CSV
 };
 
+/// InputError when two candidate sites share an id (shortlists, explain and match name sites by
+/// it).
+void check_site_ids(const Scenario& scenario, const LoadedInputs& inputs);
+
 /// `reason` holds each cell's first exclusion code (1-based rule index, 0 = none,
 /// `code_nodata` outside the mask), `rule_hits` each rule's own cells (nonzero = hit); both empty
 /// when the scenario has no constraints.
@@ -62,6 +66,7 @@ std::vector<SiteRecord> read_site_records(const std::filesystem::path& file);
 /// the rejected sites (with the requirement they fail), as two tables.
 struct MatchTables {
   layers::VectorTable shortlists;
+  std::vector<std::size_t> shortlist_sites;  ///< per shortlist row: its index into the sites
   layers::VectorTable rejections;
   /// Per investor its site in the joint (optimal) assignment and in the greedy first-come one
   /// (investors in file order), then a row with both totals.

@@ -71,6 +71,8 @@ struct SiteMatch {
 
 struct SiteRejection {
   std::size_t site = 0;
+  /// What kind of requirement: "area", "distance", "district", "zoning", "exclusion" or "data".
+  std::string kind;
   std::string requirement;  ///< the first requirement the site fails, with the numbers
 };
 
