@@ -212,6 +212,7 @@ std::vector<InvestorProfile> parse_investor_profiles(const std::string& text,
                                                      const std::string& label) {
   toml::table root;
   try {
+    check_toml_key_depth(text, label);  // toml++ recurses once per level of a dotted key
     root = toml::parse(text, label);
   } catch (const toml::parse_error& e) {
     throw InputError(label + ":" + std::to_string(e.source().begin.line) + ": " +

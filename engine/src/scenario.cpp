@@ -88,7 +88,11 @@ class Section {
     } else {
       fail(n, what + " must be a number");
     }
-    if (!std::isfinite(v)) fail(n, what + " must be a finite number");
+    if (!std::isfinite(v)) {
+      std::ostringstream got;
+      got << v;
+      fail(n, what + " must be a finite number, got " + got.str());
+    }
     return v;
   }
 
@@ -144,9 +148,64 @@ std::vector<std::pair<std::string, const toml::node*>> in_file_order(const toml:
 }
 
 fs::path resolve(const fs::path& base, const std::string& p) {
+  if (p.rfind("PG:", 0) == 0) return p;  // a PostgreSQL connection, not a file
   fs::path path(p);
   if (path.is_relative()) path = base / path;
   return path.lexically_normal();
+}
+
+// `p` with symbolic links resolved as far as it exists, so that a link cannot lead out of an
+// allowed root; without a trailing separator.
+fs::path real_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(fs::absolute(p), ec);
+  if (ec) out = fs::absolute(p).lexically_normal();
+  if (out.filename().empty() && out.has_parent_path()) out = out.parent_path();
+  return out;
+}
+
+bool below(const fs::path& path, const fs::path& root) {
+  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
+}
+
+std::string short_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// Relative weights beyond this are not a judgement but a slip, and a sum of a few of them near
+// the largest double overflows to infinity, which would normalise every weight to 0.
+constexpr double max_weight = 1e9;
+
+double checked_weight(Section& s, const std::string& key, double w) {
+  if (!(w > 0.0 && w <= max_weight))
+    s.fail(s.get(key), key + " must be a positive number of at most 1e9 (only the ratios " +
+                           "between siblings count, e.g. 2 = twice as important as 1), got " +
+                           short_number(w));
+  return w;
+}
+
+// A hint for TOML's own parse errors where a planner's habit is the likely cause: a key given
+// twice, or a decimal comma (German "2,5").
+std::string toml_hint(const std::string& text, std::size_t line, const std::string& error) {
+  if (error.find("redefine") != std::string::npos)
+    return "; a key or table may appear only once: delete or rename one of the two";
+  std::istringstream lines(text);
+  std::string row;
+  for (std::size_t i = 0; i < line; ++i)
+    if (!std::getline(lines, row)) return "";
+  const std::size_t eq = row.find('=');
+  if (eq == std::string::npos) return "";
+  std::size_t i = row.find_first_not_of(" \t", eq + 1);
+  if (i != std::string::npos && (row[i] == '-' || row[i] == '+')) ++i;
+  const std::size_t digits = i == std::string::npos ? i : row.find_first_not_of("0123456789", i);
+  if (digits != std::string::npos && digits > i && row[digits] == ',' && digits + 1 < row.size() &&
+      std::isdigit(static_cast<unsigned char>(row[digits + 1])))
+    return "; write decimals with a point (" + row.substr(i, digits - i) + "." +
+           row.substr(digits + 1, row.find_first_not_of("0123456789", digits + 1) - (digits + 1)) +
+           "), not a comma";
+  return "";
 }
 
 void check_name(Section& s, const toml::node* n, const std::string& name) {
@@ -471,7 +530,8 @@ WeightingSpec parse_weighting(Section& s, const std::string& label) {
       Section p(*node->as_table(), a.where() + ".stakeholders." + name, label);
       w.stakeholders.push_back(name);
       w.matrices.push_back(parse_matrix(p, p.get("matrix"), "matrix"));
-      w.stakeholder_weights.push_back(p.number("weight").value_or(1.0));
+      const auto weight = p.number("weight");
+      w.stakeholder_weights.push_back(weight ? checked_weight(p, "weight", *weight) : 1.0);
       p.finish();
     }
   }
@@ -481,10 +541,7 @@ WeightingSpec parse_weighting(Section& s, const std::string& label) {
 
 /// Reads a node's weight or rank among its siblings.
 void parse_node_weight(Section& s, ModelNode& n) {
-  if (const auto w = s.number("weight")) {
-    if (*w <= 0.0) s.fail(s.get("weight"), "weight must be positive, got " + std::to_string(*w));
-    n.raw_weight = *w;
-  }
+  if (const auto w = s.number("weight")) n.raw_weight = checked_weight(s, "weight", *w);
   if (const auto r = s.number("rank")) {
     if (*r < 1.0 || *r != std::floor(*r))
       s.fail(s.get("rank"), "rank must be a whole number from 1 (most important)");
@@ -492,15 +549,62 @@ void parse_node_weight(Section& s, ModelNode& n) {
   }
 }
 
+void check_toml_key_depth(const std::string& text, const std::string& label, int max_depth) {
+  // Dots between the characters that end a key (= , { } [ ] and line ends) count the levels of
+  // a dotted key, wherever it stands (also inside inline tables); strings and comments are
+  // skipped, numbers have at most one dot.
+  int line = 1;
+  int depth = 1;
+  auto skip_to = [&](std::size_t from, const std::string& end, bool escapes) {
+    for (std::size_t i = from; i < text.size(); ++i) {
+      if (escapes && text[i] == '\\') {
+        ++i;
+        continue;
+      }
+      if (text[i] == '\n') {
+        if (end.size() == 1) return i - 1;  // single-line strings end with the line
+        ++line;
+      }
+      if (text.compare(i, end.size(), end) == 0) return i + end.size() - 1;
+    }
+    return text.size();
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (text.compare(i, 3, "\"\"\"") == 0) {
+      i = skip_to(i + 3, "\"\"\"", true);
+    } else if (text.compare(i, 3, "'''") == 0) {
+      i = skip_to(i + 3, "'''", false);
+    } else if (c == '"' || c == '\'') {
+      i = skip_to(i + 1, std::string(1, c), c == '"');
+    } else if (c == '#') {
+      i = skip_to(i + 1, "\n", false);
+    } else if (c == '.') {
+      if (++depth > max_depth)
+        throw InputError(label + ":" + std::to_string(line) + ": a key nests more than " +
+                         std::to_string(max_depth) +
+                         " levels deep (a dotted key or table header); standort's files nest "
+                         "at most a few, e.g. [pillars.wissen.ahp]: check the line");
+    } else if (c == '\n' || c == '=' || c == ',' || c == '{' || c == '}' || c == '[' || c == ']') {
+      depth = 1;
+      if (c == '\n') ++line;
+    }
+  }
+}
+
 Scenario parse_scenario(const std::string& text, const std::string& label,
                         const fs::path& base_dir) {
+  // toml++ builds and frees nested tables recursively: a dotted key of 100,000 parts would
+  // overflow the stack before any message could be given.
+  check_toml_key_depth(text, label);
   toml::table root;
   try {
     root = toml::parse(text, label);
   } catch (const toml::parse_error& e) {
     std::ostringstream s;
     s << label << ":" << e.source().begin.line << ":" << e.source().begin.column
-      << ": not valid TOML: " << e.description();
+      << ": not valid TOML: " << e.description()
+      << toml_hint(text, e.source().begin.line, std::string(e.description()));
     throw InputError(s.str());
   }
 
@@ -511,6 +615,17 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     Section s(*t, "[scenario]", label);
     sc.name = s.string("name").value_or("");
     sc.description = s.string("description").value_or("");
+    if (const toml::array* roots = s.array("allowed_roots")) {
+      for (const auto& r : *roots) {
+        if (!r.is_string() || r.as_string()->get().empty())
+          s.fail(&r, "allowed_roots entries must be folder paths in quotes");
+        sc.allowed_roots.push_back(resolve(base_dir, r.as_string()->get()));
+      }
+      if (sc.allowed_roots.empty())
+        s.fail(roots,
+               "allowed_roots is empty, so no input could be read; list the folders inputs may "
+               "come from, or remove the key");
+    }
     s.finish();
   }
 
@@ -561,7 +676,8 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     sc.grid.crs = s.string("crs").value_or(sc.grid.crs);
     if (const auto cell = s.number("cell_size_m")) {
       if (*cell <= 0.0)
-        s.fail(s.get("cell_size_m"), "cell_size_m must be positive, got " + std::to_string(*cell));
+        s.fail(s.get("cell_size_m"),
+               "cell_size_m must be positive metres, got " + short_number(*cell));
       sc.grid.cell_size_m = *cell;
     }
     sc.grid.extent_from = s.string("extent_from").value_or("");
@@ -851,9 +967,13 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
         if (std::find(sc.outputs.districts.begin(), sc.outputs.districts.end(), level) !=
             sc.outputs.districts.end())
           s.fail(v, "districts lists '" + level + "' twice");
+        // Names of the run's own outputs: <level>.geojson/.csv/.qml would replace them.
         for (const std::string& taken :
              {std::string("suitability"), std::string("explanation"), std::string("exclusions"),
-              std::string("manifest"), std::string("statistics")})
+              std::string("manifest"), std::string("standort"), std::string("sites"),
+              std::string("regions"), std::string("shortlists"), std::string("rejections"),
+              std::string("assignment"), std::string("sensitivity_sites"),
+              std::string("sensitivity_sweep"), std::string("score_sd"), std::string("report")})
           if (level == taken)
             s.fail(v, "a district level cannot be called '" + level +
                           "': that name is taken by an output; rename the input");
@@ -1033,6 +1153,31 @@ Scenario parse_scenario(const std::string& text, const std::string& label,
     s.finish();
   }
   top.finish();
+  if (!sc.allowed_roots.empty()) {
+    std::vector<fs::path> roots;
+    std::string list;
+    for (const fs::path& r : sc.allowed_roots) {
+      roots.push_back(real_path(r));
+      list += (list.empty() ? "" : ", ") + r.string();
+    }
+    auto check = [&](const fs::path& path, int line, const std::string& who) {
+      if (path.string().rfind("PG:", 0) == 0) return;
+      const fs::path real = real_path(path);
+      if (std::any_of(roots.begin(), roots.end(),
+                      [&](const fs::path& allowed) { return below(real, allowed); }))
+        return;
+      throw InputError(label + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " +
+                       who + " " + path.string() +
+                       (real != path ? " (" + real.string() + ")" : std::string()) +
+                       " lies outside the scenario's allowed_roots (" + list +
+                       "); move the file below one of them, or add its folder to [scenario] "
+                       "allowed_roots");
+    };
+    for (const InputSpec& in : sc.inputs)
+      if (in.origin.empty()) check(in.path, in.line, "[inputs." + in.name + "] path");
+    if (sc.sites && !sc.sites->investors.empty())
+      check(sc.sites->investors, 0, "[sites] investors");
+  }
   // District levels write <level>.geojson/.qml/.csv beside the rasters' .tif/.qml, and their
   // tables name columns after the overall score, pillars and criteria: all must stay distinct.
   std::set<std::string> raster_stems{"suitability", "explanation", "exclusions"};

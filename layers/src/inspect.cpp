@@ -3,8 +3,8 @@
 #include "gdal_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
-#include "standort/layers/vector_reader.hpp"
 #include "standort/layers/text.hpp"
+#include "standort/layers/vector_reader.hpp"
 
 #include <cpl_string.h>
 #include <gdal_priv.h>
@@ -124,10 +124,8 @@ nlohmann::json describe_source(const InputSpec& spec, const std::string& target_
   DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(),
                                   open_options.List(), nullptr));
   if (!ds)
-    throw InputError(path +
-                     ": cannot be opened as a raster (GeoTIFF) or vector layer (GeoPackage, "
-                     "GeoJSON, Shapefile, CSV)" +
-                     (trap.last_error().empty() ? "" : ": " + trap.last_error()));
+    throw InputError(path + ": cannot be opened as a raster (GeoTIFF) or vector layer: " +
+                     unopenable_reason(spec.path, trap.errors()));
   j["kind"] = "vector";
   j["driver"] = ds->GetDriver()->GetDescription();
   j["layers"] = nlohmann::json::array();

@@ -65,6 +65,11 @@ TEST_CASE("investor profiles: parsed with their requirements and checked", "[mat
   CHECK(profiles[1].name == "logistics");  // the key when no name is given
   CHECK(std::isinf(profiles[1].max_area_ha));
 
+  // A dotted key 100,000 levels deep would overflow toml++'s recursion: refused before parsing.
+  std::string deep = "[investors.a]\n";
+  for (int i = 0; i < 100000; ++i) deep += "k.";
+  deep += "x = 1\n";
+  CHECK_THROWS_AS(parse_investor_profiles(deep, "p.toml"), InputError);
   CHECK_THROWS_WITH(parse_investor_profiles(
                         "[investors.a]\nname = \"Lab\"\n[investors.b]\nname = \"Lab\"\n", "p.toml"),
                     Contains("[investors.b] and [investors.a] have the same name 'Lab'"));

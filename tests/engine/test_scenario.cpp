@@ -78,6 +78,17 @@ TEST_CASE("wrong types, missing layers and bad values are named", "[scenario]") 
              Contains("both at 500"));
   CHECK_THAT(error_of(replace(valid, "formats = [\"cog\", \"geojson\"]", "formats = [\"cgo\"]")),
              Contains("did you mean 'cog'"));
+  // A district level named like one of the run's own outputs would overwrite it.
+  for (const char* taken : {"sites", "regions", "shortlists", "report", "standort"}) {
+    INFO(taken);
+    const std::string renamed = replace(
+        replace(replace(valid, "[inputs.districts]", std::string("[inputs.") + taken + "]"),
+                "extent_from = \"districts\"", std::string("extent_from = \"") + taken + "\""),
+        "mask = \"districts\"", std::string("mask = \"") + taken + "\"");
+    CHECK_THAT(error_of(replace(renamed, "districts = \"districts\"",
+                                std::string("districts = \"") + taken + "\"")),
+               Contains("a district level cannot be called '" + std::string(taken) + "'"));
+  }
   CHECK_THAT(error_of("[grid\n"), Contains("not valid TOML"));
   CHECK_THAT(error_of(replace(valid, "extent_from = \"districts\"", "")), Contains("extent_from"));
 }

@@ -243,13 +243,31 @@ fs::path default_scenario() {
   return file;
 }
 
+namespace {
+
+/// "FILE: " of the scenario for messages, or "" for a scenario given as text.
+std::string scenario_prefix(const Scenario& scenario) {
+  return scenario.file.empty() ? std::string() : scenario.file.string() + ": ";
+}
+
+}  // namespace
+
 LoadedInputs load_inputs(const Scenario& scenario, Progress& progress) {
-  layers::require_projected_metric_crs(scenario.grid.crs, "[grid] crs");
+  layers::require_projected_metric_crs(scenario.grid.crs, scenario_prefix(scenario) + "[grid] crs");
+  const auto& levels = scenario.outputs.districts;
   LoadedInputs loaded;
   for (const InputSpec& spec : scenario.inputs) {
     progress.begin("read " + spec.name);
     layers::ReadReport report;
     FeatureSet fs = layers::read_layer(spec, scenario.grid.crs, report);
+    // Districts that overlap or leave gaps are a planning-data error, but the statistics can
+    // still be computed: a warning with the pairs and areas, not a stop.
+    if (fs.kind == GeometryKind::polygon &&
+        std::find(levels.begin(), levels.end(), spec.name) != levels.end())
+      for (std::string& w :
+           layers::district_coverage_warnings(fs, spec.path.string() + ": layer '" + report.layer +
+                                                      "' (district level '" + spec.name + "')"))
+        report.warnings.push_back(std::move(w));
     progress.end();
     for (const auto& w : report.warnings) progress.note("warning: " + w);
     if (report.repaired > 0)
@@ -262,21 +280,62 @@ LoadedInputs load_inputs(const Scenario& scenario, Progress& progress) {
   return loaded;
 }
 
+void check_output_folder(const Scenario& scenario, const fs::path& folder) {
+  std::error_code ec;
+  fs::path out = fs::weakly_canonical(fs::absolute(folder), ec);
+  if (ec) return;  // the folder cannot be resolved: creating it will say why
+  if (out.filename().empty()) out = out.parent_path();  // "out/" or "x/.." end in a separator
+  auto in_folder = [&](const fs::path& file) {
+    std::error_code e;
+    const fs::path resolved = fs::weakly_canonical(fs::absolute(file), e);
+    return !e && (resolved == out || resolved.parent_path() == out);
+  };
+  for (const InputSpec& spec : scenario.inputs) {
+    const std::string path = spec.path.string();
+    if (path.rfind("PG:", 0) == 0 || !spec.origin.empty() || !in_folder(spec.path)) continue;
+    throw InputError(folder.string() + ": the output folder holds input '" + spec.name + "' (" +
+                     path +
+                     "); a run replaces the files in its output folder, so inputs must live "
+                     "elsewhere: choose another folder with -o (or [outputs] folder in " +
+                     scenario.file.filename().string() + ")");
+  }
+  if (scenario.sites && !scenario.sites->investors.empty() && in_folder(scenario.sites->investors))
+    throw InputError(folder.string() + ": the output folder holds the investor profiles (" +
+                     scenario.sites->investors.string() +
+                     "); choose another output folder with -o");
+}
+
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
+  const std::string file = scenario_prefix(scenario);
   auto require = [&](const std::string& layer, GeometryKind kind, const std::string& who) {
     const FeatureSet& fs = layer_of(inputs, layer);
     if (fs.kind != kind)
-      throw InputError(scenario.file.string() + ": " + who + " uses input '" + layer +
-                       "', which holds " + kind_plural(fs.kind) + ", but needs " +
-                       kind_plural(kind));
+      throw InputError(file + who + " uses input '" + layer + "', which holds " +
+                       kind_plural(fs.kind) + ", but needs " + kind_plural(kind));
   };
-  for (const auto& count : scenario.outputs.counts)
+  // Numeric fields a step reads later are checked now, before anything is computed.
+  auto require_numbers = [&](const std::string& layer, const std::string& field,
+                             const std::string& key) {
+    if (field.empty()) return;
+    const FeatureSet& fs = layer_of(inputs, layer);
+    if (fs.numeric.empty() && fs.text.empty())
+      throw InputError(file + key + " = \"" + field + "\": input '" + layer +
+                       "' has no attribute fields at all (" + fs.source +
+                       "; a Shapefile without its .dbf?); add the field to the source");
+    field_values(fs, field, key);
+  };
+  for (const auto& count : scenario.outputs.counts) {
     require(count.layer, GeometryKind::point, "[[outputs.counts]]");
+    require_numbers(count.layer, count.sum_field, "[[outputs.counts]] sum_field");
+  }
   for (const auto& c : scenario.criteria) {
-    if (c.kind == CriterionKind::density)
+    if (c.kind == CriterionKind::density) {
       require(c.layer, GeometryKind::point, "[criteria." + c.name + "]");
+      require_numbers(c.layer, c.density.weight_field, "[criteria." + c.name + "] weight_field");
+      require_numbers(c.layer, c.density.radius_field, "[criteria." + c.name + "] radius_field");
+    }
     if (c.signed_inside && layer_of(inputs, c.layer).kind != GeometryKind::polygon)
-      throw InputError(scenario.file.string() + ": [criteria." + c.name +
+      throw InputError(file + "[criteria." + c.name +
                        "] signed = true needs polygons, but input '" + c.layer + "' holds " +
                        kind_plural(layer_of(inputs, c.layer).kind));
   }
@@ -297,7 +356,7 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
       std::vector<std::string> names;
       for (const auto& [name, values] : sites.text) names.push_back(name);
       const std::string best = closest_match(zoning, names);
-      throw InputError(scenario.file.string() + ": [sites] zoning_field = \"" + zoning +
+      throw InputError(file + "[sites] zoning_field = \"" + zoning +
                        "\" is not a text field of input '" + scenario.sites->layer + "'" +
                        (best.empty() ? "" : "; did you mean '" + best + "'?"));
     }
@@ -307,16 +366,35 @@ void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs) {
                                    scenario.outputs.districts.end(), [&](const std::string& level) {
                                      return layer_of(inputs, level).numeric.count(pop);
                                    }))
-    throw InputError(scenario.file.string() + ": [outputs] population_field = \"" + pop +
+    throw InputError(file + "[outputs] population_field = \"" + pop +
                      "\" is not a numeric field of any district level; check the field name");
 }
 
 Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_t bytes_per_cell) {
+  const std::string file = scenario_prefix(scenario);
+  const double cell_m = scenario.grid.cell_size_m;
   Extent extent;
   if (scenario.grid.extent) {
     extent = *scenario.grid.extent;
   } else {
     extent = layer_of(inputs, scenario.grid.extent_from).extent().buffered(scenario.grid.buffer_m);
+  }
+  const std::string extent_key =
+      scenario.grid.extent
+          ? std::string("[grid] extent")
+          : "[grid] extent_from = \"" + scenario.grid.extent_from + "\"" +
+                (scenario.grid.buffer_m > 0.0
+                     ? " with buffer_m = " + format_number(scenario.grid.buffer_m, 1)
+                     : std::string());
+  if (!(extent.width() >= cell_m && extent.height() >= cell_m)) {
+    std::ostringstream s;
+    s << file << extent_key << " spans " << format_number(std::max(0.0, extent.width()), 1) << " x "
+      << format_number(std::max(0.0, extent.height()), 1) << " m, less than one cell of "
+      << format_number(cell_m, 2) << " m in at least one direction; "
+      << (scenario.grid.extent ? "give a larger extent"
+                               : "set [grid] buffer_m (a layer of one point has no extent)")
+      << " or a smaller cell_size_m";
+    throw InputError(s.str());
   }
   // Bytes held per cell at the peak of a run: per criterion the indicator (4), the nearest FID
   // (4) and, while it is computed, the nearest index (4), the score (4) and the explanation (4);
@@ -343,10 +421,48 @@ Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs, std::int64_
     if (scenario.regions) bytes_per_cell += 30;
     bytes_per_cell += 4;
   }
-  check_grid_budget(extent, scenario.grid.cell_size_m, bytes_per_cell, scenario.limits, "[grid]");
+  check_grid_budget(extent, cell_m, bytes_per_cell, scenario.limits, file + "[grid]");
+  // A density kernel is held to the same cell limit as the grid: a radius whose square of
+  // cells exceeds it spreads every point over more cells than a whole grid may have, and
+  // radii far beyond that make the kernel's normalising constant underflow to zero.
+  for (const CriterionSpec& c : scenario.criteria) {
+    if (c.kind != CriterionKind::density) continue;
+    const DensitySpec& d = c.density;
+    const FeatureSet& source = layer_of(inputs, c.layer);
+    const std::string key = "[criteria." + c.name + "]";
+    double radius_m = d.radius_m;
+    std::string setting = "radius_m";
+    if (!d.radius_field.empty()) {
+      const std::vector<double> radii = field_values(source, d.radius_field, key + " radius_field");
+      radius_m = radii.empty() ? 0.0 : *std::max_element(radii.begin(), radii.end());
+      setting = "the largest value of radius_field '" + d.radius_field + "'";
+    } else if (d.rule != BandwidthRule::none) {
+      const std::vector<double> weights =
+          d.weight_field.empty() ? std::vector<double>{}
+                                 : field_values(source, d.weight_field, key + " weight_field");
+      const double h = bandwidth_m(d.rule, source.points, weights);
+      radius_m = d.kernel == Kernel::gaussian ? 4.0 * h : h;
+      setting = "the bandwidth rule's radius";
+    }
+    const double across = 2.0 * std::ceil(radius_m / cell_m) + 1.0;
+    const double kernel_cells = across * across;
+    if (!(kernel_cells <= static_cast<double>(scenario.limits.max_cells))) {
+      const double fit_m = std::floor(
+          (std::sqrt(static_cast<double>(scenario.limits.max_cells)) - 1.0) / 2.0 * cell_m);
+      std::ostringstream s;
+      s.precision(6);
+      s << file << key << " density kernel: " << setting << " of " << radius_m << " m at " << cell_m
+        << " m cells spans " << across << " x " << across << " cells (" << kernel_cells
+        << "), over the limit of " << static_cast<double>(scenario.limits.max_cells)
+        << " cells; use a radius of at most " << format_number(fit_m, 0)
+        << " m (a kernel wider than the study area only flattens the density) or a larger "
+           "cell_size_m";
+      throw LimitError(s.str());
+    }
+  }
   layers::require_true_scale(scenario.grid.crs, (extent.xmin + extent.xmax) / 2.0,
-                             (extent.ymin + extent.ymax) / 2.0, 0.02, "[grid] crs");
-  return Grid::snapped(extent, scenario.grid.cell_size_m, scenario.grid.crs);
+                             (extent.ymin + extent.ymax) / 2.0, 0.02, file + "[grid] crs");
+  return Grid::snapped(extent, cell_m, scenario.grid.crs);
 }
 
 /// How an inner node of the criteria tree combines its children, for band metadata.
@@ -462,6 +578,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
                   bool sensitivity) {
   const auto run_start = std::chrono::steady_clock::now();
   std::vector<std::string> warnings;
+  check_output_folder(scenario, folder);
   LoadedInputs inputs = load_inputs(scenario, progress);
   // Investor profiles are read and checked before anything is computed: a bad profile is bad
   // input like any other.

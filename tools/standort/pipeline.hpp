@@ -90,8 +90,13 @@ LoadedInputs load_inputs(const Scenario& scenario, Progress& progress);
 Grid plan_grid(const Scenario& scenario, const LoadedInputs& inputs,
                std::int64_t bytes_per_cell = -1);
 
-/// Checks what load_inputs cannot: geometry kinds of referenced layers.
+/// Checks what load_inputs cannot: geometry kinds of referenced layers, and the numeric fields
+/// that density and counts read.
 void check_layer_kinds(const Scenario& scenario, const LoadedInputs& inputs);
+
+/// InputError when the output folder directly holds an input (or the investor profiles): a run
+/// replaces the files in that folder, and an input there could be one of them.
+void check_output_folder(const Scenario& scenario, const std::filesystem::path& folder);
 
 /// `v` with exactly `precision` decimals ("0.861"), for printed tables and metadata.
 std::string format_number(double v, int precision);

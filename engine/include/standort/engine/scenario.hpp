@@ -152,6 +152,9 @@ struct Scenario {
   std::filesystem::path file;  ///< absolute path of the scenario file ("" for a string)
   std::string name;
   std::string description;
+  /// [scenario] allowed_roots, resolved: every file the scenario reads must lie below one of
+  /// these folders (symbolic links resolved). Empty: any folder.
+  std::vector<std::filesystem::path> allowed_roots;
   GridSpec grid;
   ResourceLimits limits;
   std::vector<InputSpec> inputs;
@@ -172,6 +175,11 @@ Scenario load_scenario(const std::filesystem::path& file);
 /// Parses scenario text; relative paths resolve against `base_dir`; `label` names it in messages.
 Scenario parse_scenario(const std::string& text, const std::string& label,
                         const std::filesystem::path& base_dir);
+
+/// InputError ("LABEL:LINE: ...") when a key or table header of the TOML `text` nests more than
+/// `max_depth` levels. toml++ builds and frees nested tables recursively, so a dotted key of
+/// ~100,000 parts overflows the stack; call this before toml::parse on any user file.
+void check_toml_key_depth(const std::string& text, const std::string& label, int max_depth = 32);
 
 /// The candidate closest to `word` by edit distance, or "" when none is reasonably close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);

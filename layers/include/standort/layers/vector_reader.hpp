@@ -7,6 +7,7 @@
 #include "standort/engine/scenario.hpp"
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -36,5 +37,19 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
 
 /// As read_layer_collect, but any problem is an InputError listing every bad feature.
 FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, ReadReport& report);
+
+/// Why GDAL cannot open `path` as a vector source, and what to do about it, from the file's size,
+/// its first bytes (ZIP, HTML/XML), the driver GDAL would pick without standort's allowlist and
+/// GDAL's own errors; for messages that begin "FILE: cannot be opened ...: ".
+std::string unopenable_reason(const std::filesystem::path& path,
+                              const std::vector<std::string>& gdal_errors);
+
+/// Planning-data check of one district level: pairs of districts that overlap and gaps that the
+/// districts enclose, each larger than `min_area_m2`, as warnings that name the districts, the
+/// area and a point in it (working CRS). The largest five of each kind are listed, the rest
+/// summed. Empty when the level tiles cleanly. `where` starts each message ("FILE: layer 'x'").
+std::vector<std::string> district_coverage_warnings(const FeatureSet& districts,
+                                                    const std::string& where,
+                                                    double min_area_m2 = 1.0);
 
 }  // namespace standort::layers
