@@ -18,7 +18,27 @@ target_compile_options(standort_flags INTERFACE
   -fno-math-errno)
 # Boost 1.74 includes some of its own deprecated headers; the note it prints is not ours to fix.
 target_compile_definitions(standort_flags INTERFACE BOOST_ALLOW_DEPRECATED_HEADERS)
-if(STANDORT_SANITIZE)
-  target_compile_options(standort_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
-  target_link_options(standort_flags INTERFACE -fsanitize=address,undefined)
+
+option(STANDORT_FUZZ "Build the libFuzzer targets in tests/fuzz (clang; implies sanitizers)" OFF)
+if(STANDORT_FUZZ AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "STANDORT_FUZZ needs clang's libFuzzer, but the compiler is "
+                      "${CMAKE_CXX_COMPILER_ID}; configure with -DCMAKE_CXX_COMPILER=clang++")
+endif()
+if(STANDORT_SANITIZE OR STANDORT_FUZZ)
+  # Every report is fatal, so a test or a fuzz run cannot pass with a finding printed in its log.
+  # float-cast-overflow (a double out of an integer's range, e.g. a scenario's 1e300, converted to
+  # it) is part of clang's "undefined" but has to be named for GCC.
+  target_compile_options(standort_flags INTERFACE
+    -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+    -fno-omit-frame-pointer)
+  target_link_options(standort_flags INTERFACE -fsanitize=address,undefined,float-cast-overflow)
+  # GCC's manual: sanitizers raise the rate of false -Wmaybe-uninitialized warnings (here in
+  # libstdc++'s <regex>); the uninstrumented Release build keeps the warning.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(standort_flags INTERFACE -Wno-maybe-uninitialized)
+  endif()
+endif()
+if(STANDORT_FUZZ)
+  # The libraries carry libFuzzer's coverage hooks; only the fuzz targets link its main().
+  target_compile_options(standort_flags INTERFACE -fsanitize=fuzzer-no-link)
 endif()

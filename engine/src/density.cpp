@@ -14,7 +14,6 @@ namespace standort {
 namespace {
 
 constexpr double pi = std::numbers::pi;
-constexpr int max_degree = 6;  // triweight: (a - s)^3 with s quadratic in x
 
 struct Source {
   double x;       // relative to the grid's xmin

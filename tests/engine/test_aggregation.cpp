@@ -414,9 +414,9 @@ TEST_CASE("contribution rasters equal the per-cell contributions", "[aggregation
         CHECK(parts[0].cells()[i] == -9999.0f);  // the nodata sentinel itself
         continue;
       }
-      const std::vector<double> scores{children[0].cells()[i], children[1].cells()[i],
-                                       children[2].cells()[i]};
-      const std::vector<double> expected = contributions(spec, scores, w);
+      const std::vector<double> cell_scores{children[0].cells()[i], children[1].cells()[i],
+                                            children[2].cells()[i]};
+      const std::vector<double> expected = contributions(spec, cell_scores, w);
       for (std::size_t j = 0; j < 3; ++j)
         CHECK_THAT(parts[j].cells()[i], WithinAbs(expected[j], 1e-7));
     }
