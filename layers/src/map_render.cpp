@@ -1,6 +1,7 @@
 #include "standort/layers/map_render.hpp"
 
 #include "gdal_handles.hpp"
+#include "geos_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
@@ -69,26 +70,6 @@ struct VsiFree {
   void operator()(GByte* p) const { VSIFree(p); }
 };
 using VsiBufferPtr = std::unique_ptr<GByte, VsiFree>;
-
-// A GEOS context with the geometries made in it; GEOS prints nothing without handlers.
-class GeosContext {
- public:
-  GeosContext() : m_ctx(GEOS_init_r()) {
-    if (!m_ctx) throw std::runtime_error("GEOS could not be initialised");
-  }
-  ~GeosContext() { GEOS_finish_r(m_ctx); }
-  GeosContext(const GeosContext&) = delete;
-  GeosContext& operator=(const GeosContext&) = delete;
-  GEOSContextHandle_t get() const { return m_ctx; }
-
- private:
-  GEOSContextHandle_t m_ctx;
-};
-struct GeosGeomDestroy {
-  GEOSContextHandle_t ctx;
-  void operator()(GEOSGeometry* g) const { GEOSGeom_destroy_r(ctx, g); }
-};
-using GeosGeomPtr = std::unique_ptr<GEOSGeometry, GeosGeomDestroy>;
 
 void put_int(std::string& out, long long v) {
   char buf[24];
@@ -627,18 +608,18 @@ GEOSGeometry* geos_ring(GEOSContextHandle_t ctx, const Polygon::ring_type& ring)
 
 /// GEOS's interior point (GEOSPointOnSurface) of one polygon.
 std::optional<Point> point_on_surface(const Polygon& part) {
-  const GeosContext geos;
+  // No message handler: a label point is found or not, and GEOS has nothing to tell the user.
+  const GeosContext geos(GeosContext::Messages::none);
   GEOSContextHandle_t ctx = geos.get();
   GEOSGeometry* shell = geos_ring(ctx, part.outer());
   if (!shell) return std::nullopt;
   std::vector<GEOSGeometry*> holes;
   for (const auto& inner : part.inners())
     if (GEOSGeometry* hole = geos_ring(ctx, inner)) holes.push_back(hole);
-  const GeosGeomPtr polygon(
-      GEOSGeom_createPolygon_r(ctx, shell, holes.data(), static_cast<unsigned>(holes.size())),
-      GeosGeomDestroy{ctx});
+  const GeosGeometry polygon(
+      ctx, GEOSGeom_createPolygon_r(ctx, shell, holes.data(), static_cast<unsigned>(holes.size())));
   if (!polygon) return std::nullopt;
-  const GeosGeomPtr point(GEOSPointOnSurface_r(ctx, polygon.get()), GeosGeomDestroy{ctx});
+  const GeosGeometry point(ctx, GEOSPointOnSurface_r(ctx, polygon.get()));
   double x = 0.0, y = 0.0;
   if (!point || GEOSisEmpty_r(ctx, point.get()) != 0 || GEOSGeomGetX_r(ctx, point.get(), &x) != 1 ||
       GEOSGeomGetY_r(ctx, point.get(), &y) != 1)

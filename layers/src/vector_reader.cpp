@@ -1,6 +1,7 @@
 #include "standort/layers/vector_reader.hpp"
 
 #include "gdal_handles.hpp"
+#include "geos_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/gdal_env.hpp"
 #include "standort/layers/text.hpp"
@@ -26,40 +27,6 @@ namespace standort::layers {
 namespace {
 
 namespace fs = std::filesystem;
-
-// GEOS context plus the geometries made in it, freed together.
-class GeosContext {
- public:
-  GeosContext() : m_ctx(OGRGeometry::createGEOSContext()) {}
-  ~GeosContext() { OGRGeometry::freeGEOSContext(m_ctx); }
-  GeosContext(const GeosContext&) = delete;
-  GeosContext& operator=(const GeosContext&) = delete;
-  GEOSContextHandle_t get() const { return m_ctx; }
-
- private:
-  GEOSContextHandle_t m_ctx;
-};
-
-// Owner of one GEOS geometry of a context.
-class GeosGeometry {
- public:
-  GeosGeometry(GEOSContextHandle_t ctx, GEOSGeometry* g) : m_ctx(ctx), m_g(g) {}
-  ~GeosGeometry() {
-    if (m_g) GEOSGeom_destroy_r(m_ctx, m_g);
-  }
-  GeosGeometry(GeosGeometry&& other) noexcept : m_ctx(other.m_ctx), m_g(other.m_g) {
-    other.m_g = nullptr;
-  }
-  GeosGeometry(const GeosGeometry&) = delete;
-  GeosGeometry& operator=(const GeosGeometry&) = delete;
-  GeosGeometry& operator=(GeosGeometry&&) = delete;
-  const GEOSGeometry* get() const { return m_g; }
-  explicit operator bool() const { return m_g != nullptr; }
-
- private:
-  GEOSContextHandle_t m_ctx;
-  GEOSGeometry* m_g;
-};
 
 // "(x y)" with enough digits for metres and degrees alike.
 std::string xy(double x, double y) {
@@ -550,7 +517,7 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
   bool dropped_zm = false;
   std::int64_t c1_features = 0;
   std::string c1_example;
-  GeosContext geos;
+  GeosContext geos(GeosContext::Messages::to_gdal);
   FeatureSet& fs = result.features;
   layer->ResetReading();
   for (;;) {
@@ -873,7 +840,7 @@ std::vector<std::string> district_coverage_warnings(const FeatureSet& districts,
   if (districts.kind != GeometryKind::polygon || districts.polygons.empty()) return out;
   init_gdal();
   GdalErrorTrap trap;
-  const GeosContext geos;
+  const GeosContext geos(GeosContext::Messages::to_gdal);
   GEOSContextHandle_t ctx = geos.get();
   const std::size_t n = districts.polygons.size();
   std::vector<GeosGeometry> g;

@@ -538,14 +538,13 @@ void publish(const fs::path& stage, const fs::path& folder, const nlohmann::json
   layers::unregister_temporary(stage);
 }
 
-/// Creates and locks the output folder; InputError when that is not possible.
-fs::path prepare_folder(const fs::path& folder) {
+/// Creates the output folder; InputError when that is not possible.
+void prepare_folder(const fs::path& folder) {
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec)
     throw InputError(folder.string() + ": cannot create the output folder (" + ec.message() +
                      "); choose a writable folder with -o");
-  return folder;
 }
 
 /// Writing failed. Messages name the files by their final names, not the staging folder's.
