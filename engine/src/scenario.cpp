@@ -543,8 +543,9 @@ WeightingSpec parse_weighting(Section& s, const std::string& label) {
 void parse_node_weight(Section& s, ModelNode& n) {
   if (const auto w = s.number("weight")) n.raw_weight = checked_weight(s, "weight", *w);
   if (const auto r = s.number("rank")) {
-    if (*r < 1.0 || *r != std::floor(*r))
-      s.fail(s.get("rank"), "rank must be a whole number from 1 (most important)");
+    // Checked before the conversion: a double beyond int's range converts to nothing defined.
+    if (!(*r >= 1.0 && *r <= 1e6 && *r == std::floor(*r)))
+      s.fail(s.get("rank"), "rank must be a whole number from 1 (most important) to 1000000");
     n.rank = static_cast<int>(*r);
   }
 }

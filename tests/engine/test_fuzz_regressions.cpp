@@ -48,3 +48,19 @@ TEST_CASE("fuzz: a multi-line string continued by a backslash keeps the section 
   CHECK(s.description == "\u00a7 35 BauGB: Au\u00dfenbereich");
   CHECK(s.name == "Au\u00dfenbereich");
 }
+
+TEST_CASE("fuzz: a rank beyond int's range is refused before it is converted", "[scenario][fuzz]") {
+  // Found while writing fuzz_scenario, not by it: rank = 3e9 passed the whole-number check and was
+  // converted to int, which is undefined (UBSan: "3e+09 is outside the range of representable
+  // values of type 'int'"); on x86 it became INT_MIN, reported as "has no rank".
+  const std::string text =
+      "[inputs.p]\npath = \"p.gpkg\"\n[grid]\nextent = [0, 0, 100, 100]\n[goal]\n"
+      "weighting = \"rank_sum\"\n[criteria.a]\nlayer = \"p\"\nrank = RANK\n"
+      "value = { function = \"linear\", points = [[0, 1.0], [1, 0.0]] }\n";
+  for (const std::string rank : {"3e9", "2147483648", "1e300"}) {
+    INFO("rank = " << rank);
+    const std::string msg = error_of(standort::test::replace(text, "RANK", rank));
+    CHECK_THAT(msg, Contains("s.toml:9: [criteria.a] rank must be a whole number from 1"));
+  }
+  CHECK(error_of(standort::test::replace(text, "RANK", "1")) == "no error");
+}
