@@ -6,6 +6,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_http.h>
 #include <gdal.h>
 #include <geos_c.h>
 #include <ogr_spatialref.h>
@@ -37,6 +38,19 @@ void CPL_STDCALL trap_handler(CPLErr cls, CPLErrorNum, const char* message) {
 
 void CPL_STDCALL quiet_handler(CPLErr, CPLErrorNum, const char*) {}
 
+// Every input standort reads is a local file or a PostgreSQL connection; none needs HTTP. A
+// GeoJSON file whose old-style "crs" member is a link would otherwise make GDAL fetch the URL
+// (and wait up to its timeout), so a run's result could depend on a web server. Every fetch
+// through GDAL's HTTP layer is refused here, at once, with a message the readers can pass on.
+CPLHTTPResult* refuse_http(const char* url, CSLConstList, GDALProgressFunc, void*,
+                           CPLHTTPFetchWriteFunc, void*, void*) {
+  CPLError(CE_Failure, CPLE_AppDefined, "%s%s", kRefusedFetch, url ? url : "");
+  auto* result = static_cast<CPLHTTPResult*>(CPLCalloc(1, sizeof(CPLHTTPResult)));
+  result->nStatus = 1;
+  result->pszErrBuf = CPLStrdup("standort does not access the network");
+  return result;
+}
+
 }  // namespace
 
 void init_gdal() {
@@ -44,6 +58,7 @@ void init_gdal() {
   std::call_once(once, [] {
     GDALAllRegister();
     CPLSetErrorHandler(quiet_handler);
+    CPLHTTPSetFetchCallback(refuse_http, nullptr);
     // standort hands GDAL whole rasters that are already in memory; a large block cache would only
     // hold a second copy of them while they are written. The user's GDAL_CACHEMAX still wins.
     if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(std::int64_t{64} << 20);

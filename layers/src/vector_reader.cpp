@@ -424,7 +424,16 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
 
   // Source and target CRS, both in traditional GIS axis order (x = easting / longitude).
   OGRSpatialReference source;
-  if (const OGRSpatialReference* declared = layer->GetSpatialRef()) {
+  // A GeoJSON "crs" member of type "link" names its CRS by URL only. init_gdal refused the
+  // fetch, and GDAL then took GeoJSON's default, WGS 84, which the file does not claim.
+  std::string crs_link;
+  for (const auto& e : trap.errors())
+    if (e.rfind(kRefusedFetch, 0) == 0) crs_link = e.substr(std::string(kRefusedFetch).size());
+  if (!crs_link.empty() && spec.assume_crs.empty())
+    throw InputError(where + ": gives its CRS only as a link to " + crs_link +
+                     ", which standort does not fetch over the network; set " + input_key +
+                     " assume_crs = \"EPSG:25832\" (or whatever CRS the link names)");
+  if (const OGRSpatialReference* declared = crs_link.empty() ? layer->GetSpatialRef() : nullptr) {
     source = *declared;
     source.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   } else if (!spec.assume_crs.empty()) {
@@ -584,7 +593,11 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       continue;
     }
     if (!geom || geom->IsEmpty()) {
-      problem("has no geometry (null or empty)" +
+      // GDAL reads a point whose coordinates are all NaN as an empty point; say so, since the
+      // file may well show [NaN, NaN] rather than nothing.
+      const bool empty_point = geom && wkbFlatten(geom->getGeometryType()) == wkbPoint;
+      problem(std::string(empty_point ? "has an empty point (no coordinates, or only NaN)"
+                                      : "has no geometry (null or empty)") +
               std::string(csv_xy ? "; check the x/y columns of this row"
                                  : "; remove the feature or give it a geometry"));
       continue;

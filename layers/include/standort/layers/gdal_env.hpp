@@ -7,8 +7,12 @@
 
 namespace standort::layers {
 
-/// Registers GDAL drivers once and quiets GDAL's default stderr handler. Idempotent.
+/// Registers GDAL drivers once, quiets GDAL's default stderr handler and refuses every HTTP
+/// fetch through GDAL (standort reads local files only). Idempotent.
 void init_gdal();
+
+/// How a refused fetch starts its GDAL error message; the URL follows.
+inline constexpr const char* kRefusedFetch = "standort does not fetch over the network: ";
 
 /// While alive, GDAL errors and warnings on this thread are collected instead of printed.
 class GdalErrorTrap {
