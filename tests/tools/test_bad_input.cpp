@@ -448,10 +448,12 @@ TEST_CASE("empty, null, wrong-typed and non-finite geometry is named per feature
              collection({feature(0, "nan", R"({"type":"Point","coordinates":[NaN,51.45]})"),
                          feature(1, "inf", R"({"type":"Point","coordinates":[Infinity,51.45]})"),
                          feature(2, "overflow", R"({"type":"Point","coordinates":[7.2,1e400]})"),
-                         feature(3, "huge", R"({"type":"Point","coordinates":[1e200,1e200]})")}));
+                         feature(3, "huge", R"({"type":"Point","coordinates":[1e200,1e200]})"),
+                         feature(4, "nans", R"({"type":"Point","coordinates":[NaN,NaN]})")}));
   s.campuses = input("campuses", dir / "nonfinite.geojson");
   refused(dir, s.text(), 2,
-          {"input 'campuses': 4 of 4 features cannot be used",
+          {"input 'campuses': 5 of 5 features cannot be used",
+           "feature 4 ('nans'): has an empty point (no coordinates, or only NaN)",
            "feature 0 ('nan'): has a NaN coordinate (nan 51.45)",
            "feature 1 ('inf'): has a NaN or infinite coordinate (inf 51.45)",
            "feature 2 ('overflow'): has a NaN or infinite coordinate (7.2 inf)",
@@ -560,6 +562,21 @@ TEST_CASE("CRS problems: none declared, projected as lon/lat, far away, geograph
   refused(dir, s.text(), 2,
           {"utm_as_lonlat.geojson: layer 'utm_as_lonlat', feature 0 ('Rathaus')",
            "outside longitude/latitude ranges", "the coordinates look projected"});
+
+  // The 2008 GeoJSON draft's "crs" member may link to a CRS by URL; GDAL would fetch it.
+  // standort refuses the fetch (results must not depend on a web server) and names the link.
+  write_file(dir / "linked_crs.geojson",
+             R"({"type":"FeatureCollection","crs":{"type":"link","properties":)"
+             R"({"href":"http://crs.invalid/25832.wkt","type":"ogcwkt"}},"features":[)" +
+                 feature(0, "Rathaus", R"({"type":"Point","coordinates":[377000.0,5705000.0]})") +
+                 "]}");
+  s.campuses = input("campuses", dir / "linked_crs.geojson");
+  refused(dir, s.text(), 2,
+          {"linked_crs.geojson: layer 'linked_crs': gives its CRS only as a link to "
+           "http://crs.invalid/25832.wkt",
+           "does not fetch over the network", "set [inputs.campuses] assume_crs"});
+  s.campuses = input("campuses", dir / "linked_crs.geojson", "assume_crs = \"EPSG:25832\"\n");
+  accepted(dir, s.text());
 
   write_file(dir / "beijing.geojson",
              collection({feature(0, "Peking", R"({"type":"Point","coordinates":[116.4,39.9]})")}));
@@ -676,6 +693,86 @@ TEST_CASE("scenario mistakes: typos, duplicates, decimal commas, weights, roots,
   for (int i = 0; i < 100000; ++i) deep += i ? ".a" : "a";
   deep += " = 1\n";
   refused(dir, deep, 2, {".toml:4: a key nests more than 32 levels deep"});
+}
+
+TEST_CASE("the single-raster steps name their own options in messages, not scenario keys",
+          "[cli][badinput]") {
+  TempDir dir;
+  const std::string source = demo_gpkg + " --layer campuses --extent-from " + demo_gpkg +
+                             " --extent-layer statistische_bezirke -q";
+  const fs::path out = dir / "step.tif";
+  struct Case {
+    std::string args;
+    int code;
+    std::string words;
+  };
+  const std::vector<Case> cases{
+      {"heatmap --radius -5", 2, "error: --radius must be positive metres, got -5"},
+      {"heatmap --radius nan", 2, "error: --radius must be positive metres, got nan"},
+      {"heatmap --kernel triangular --decay 5", 2, "error: --decay must lie between -1 and 1"},
+      {"heatmap --radius 1e300", 3,
+       "limit: --radius of 1e+300 m at 10 m cells spans 2e+299 x 2e+299 cells"},
+      {"heatmap --weight-field nope", 2,
+       "--weight-field \"nope\" is not a numeric field of the source"},
+      {"proximity --cell-size 0", 2, "error: --cell-size must be positive metres, got 0"},
+      {"proximity --buffer inf", 2, "error: --buffer must be zero or positive metres, got inf"},
+      {"proximity --crs EPSG:4326", 2, "error: --crs: 'EPSG:4326' is a geographic CRS"},
+      {"heatmap --extent 10 0 0 10 --radius 100", 2,
+       "error: --extent must be four finite numbers xmin ymin xmax ymax with xmin < xmax"}};
+  for (const Case& c : cases) {
+    const Result r = run(c.args + " " + source + " -o " + out.string());
+    INFO(c.args << ": " << r.output);
+    CHECK(r.code == c.code);
+    CHECK_THAT(r.output, Contains(c.words));
+    CHECK(r.output.find("[criteria.") == std::string::npos);
+    CHECK(r.output.find("[grid]") == std::string::npos);
+    CHECK(r.output.find("options:") == std::string::npos);
+    CHECK(!fs::exists(out));
+  }
+  // The output path: its folder must exist, and it must not be one of the inputs.
+  Result r = run("proximity " + source + " -o " + (dir / "missing" / "p.tif").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Contains("the folder " + (dir / "missing").string() + " does not exist"));
+  const fs::path copy = dir / "campuses.gpkg";
+  fs::copy_file(demo_gpkg, copy);
+  const std::string before = read_all(copy);
+  r = run("proximity " + copy.string() +
+          " --layer campuses --extent 370000 5700000 390000 "
+          "5710000 -q -o " +
+          copy.string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.output, Contains("is also an input of this command"));
+  CHECK(read_all(copy) == before);
+}
+
+TEST_CASE("two sites with one id are refused by validate and by run", "[cli][badinput]") {
+  TempDir dir;
+  ScenarioText s;
+  const auto plot = [](int fid, const std::string& code, double x) {
+    std::ostringstream g;
+    g << R"({"type":"Feature","id":)" << fid << R"(,"properties":{"code":")" << code
+      << R"("},"geometry":{"type":"Polygon","coordinates":[[[)" << x << ",51.45],[" << x + 0.002
+      << ",51.45],[" << x + 0.002 << ",51.452],[" << x << ",51.452],[" << x << ",51.45]]]}}";
+    return g.str();
+  };
+  write_file(dir / "plots.geojson",
+             collection({plot(0, "A1", 7.20), plot(1, "B2", 7.21), plot(2, "A1", 7.22)}));
+  s.campuses +=
+      input("sites", dir / "plots.geojson", "geometry = \"polygon\"\nid_field = \"code\"\n");
+  s.outputs += "[sites]\nlayer = \"sites\"\n";
+  const std::vector<std::string> words{
+      "plots.geojson: feature 2 has the id 'A1' of feature 0",
+      "each needs its own (set [inputs.sites] id_field to a unique field)"};
+  refused(dir, s.text(), 2, words);
+  write_file(dir / "dup.toml", s.text());
+  const Result v = run("validate -q " + (dir / "dup.toml").string());
+  INFO(v.output);
+  CHECK(v.code == 2);
+  for (const std::string& w : words) CHECK_THAT(v.output, Contains(w));
+  // With unique ids the same scenario runs.
+  write_file(dir / "plots.geojson",
+             collection({plot(0, "A1", 7.20), plot(1, "B2", 7.21), plot(2, "C3", 7.22)}));
+  accepted(dir, s.text());
 }
 
 TEST_CASE("an output folder that holds an input is refused before anything is written",

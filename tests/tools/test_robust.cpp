@@ -197,7 +197,28 @@ TEST_CASE("a full disk and a read-only folder give named errors, and no outputs"
   CHECK(file_count(small / "out") == 0);
   CHECK(leftovers(small / "out").empty());
 
+  // The single-raster steps map a full disk the same way, and leave no file behind.
+  const std::string demo = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
+  const std::string step_args = " " + demo + " --layer campuses --extent-from " + demo +
+                                " --extent-layer statistische_bezirke --cell-size 2 -q -o ";
+  for (const std::string step : {"proximity", "heatmap --radius 2000"}) {
+    r = run(step + step_args + (small / "step.tif").string());
+    INFO(step << ": " << r.output);
+    CHECK(r.code == 3);
+    CHECK_THAT(r.output, Contains("limit: " + small.string() + ": the disk is full"));
+    CHECK_THAT(r.output, Contains("while writing step.tif"));
+    CHECK(!std::filesystem::exists(small / "step.tif"));
+    CHECK(leftovers(small).empty());
+  }
+
   REQUIRE(mount("tmpfs", small.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=3m") == 0);
+  for (const std::string step : {"proximity", "heatmap --radius 2000"}) {
+    r = run(step + step_args + (small / "step.tif").string());
+    INFO(step << ": " << r.output);
+    CHECK(r.code == 2);
+    CHECK_THAT(r.output, Contains("cannot write into the folder " + small.string() +
+                                  " (Read-only file system); choose a writable path with -o"));
+  }
   r = run("run -q -o " + (small / "ro").string());
   INFO(r.output);
   CHECK(r.code == 2);

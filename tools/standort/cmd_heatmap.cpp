@@ -6,6 +6,7 @@
 #include "standort/engine/error.hpp"
 #include "standort/layers/raster_writer.hpp"
 
+#include <cmath>
 #include <memory>
 #include <sstream>
 
@@ -33,7 +34,20 @@ Action register_heatmap(CLI::App& app, const GlobalOptions& global) {
                  "raw, scaled (QGIS), density_per_m2 or density_per_km2")
       ->check(CLI::IsMember({"raw", "scaled", "density_per_m2", "density_per_km2"}))
       ->capture_default_str();
-  return [opt, &global]() {
+  CLI::Option* radius_given = app.get_option("--radius");
+  const OptionWords words{{"[criteria.heatmap] density kernel: radius_m", "--radius"},
+                          {"[criteria.heatmap] density kernel: ", ""},
+                          {"[criteria.heatmap] decay", "--decay"},
+                          {"[criteria.heatmap] weight_field = ", "--weight-field "},
+                          {"[criteria.heatmap] radius_field = ", "--radius-field "},
+                          {"[criteria.heatmap] ", ""}};
+  return step_action(words, [opt, &global, radius_given]() {
+    if (radius_given->count() > 0 && !(opt->radius_m > 0.0 && std::isfinite(opt->radius_m)))
+      throw InputError("--radius must be positive metres, got " + option_number(opt->radius_m) +
+                       "; leave it out for Silverman's rule");
+    if (!(opt->decay >= -1.0 && opt->decay <= 1.0))
+      throw InputError("--decay must lie between -1 and 1 (QGIS's decay ratio), got " +
+                       option_number(opt->decay));
     // The same checks and metadata as a scenario's density criterion: build one and reuse it.
     std::ostringstream criterion;
     criterion.precision(17);
@@ -69,7 +83,7 @@ Action register_heatmap(CLI::App& app, const GlobalOptions& global) {
           return b;
         });
     return 0;
-  };
+  });
 }
 
 }  // namespace standort::cli

@@ -17,7 +17,7 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
   add_step_options(app, *opt, "Point layer to measure distance to");
   app.add_flag("--no-nearest-id", opt->no_nearest_id,
                "Write only the distance band, not the nearest feature's FID");
-  return [opt, &global]() {
+  return step_action({{"[criteria.proximity] ", ""}}, [opt, &global]() {
     const Scenario scenario =
         step_scenario(*opt,
                       "[criteria.proximity]\nkind = \"distance\"\nlayer = \"points\"\n"
@@ -57,7 +57,7 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
           return b;
         });
     return 0;
-  };
+  });
 }
 
 }  // namespace standort::cli

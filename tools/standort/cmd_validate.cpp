@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "model_report.hpp"
 #include "pipeline.hpp"
+#include "sites.hpp"
 
 #include <iostream>
 #include <memory>
@@ -18,7 +19,10 @@ Action register_validate(CLI::App& app, const GlobalOptions& global) {
         scenario_path->empty() ? default_scenario() : std::filesystem::path(*scenario_path);
     const Scenario scenario = load_scenario(file);
     Progress progress(global.quiet);
+    // The checks `run` makes before it computes anything, in the same order.
+    check_output_folder(scenario, scenario.outputs.folder);
     const LoadedInputs inputs = load_inputs(scenario, progress);
+    check_site_ids(scenario, inputs);
     const Grid grid = plan_grid(scenario, inputs);
     std::cout << file.string() << ": ok — " << scenario.inputs.size() << " inputs, "
               << scenario.criteria.size() << " criteria, grid " << grid.cols() << " x "

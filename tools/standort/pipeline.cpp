@@ -547,15 +547,16 @@ void prepare_folder(const fs::path& folder) {
                      "); choose a writable folder with -o");
 }
 
-/// Writing failed. Messages name the files by their final names, not the staging folder's.
-/// Libraries report a full disk in their own words ("Seek error", "Write error"), so the free
-/// space decides: below 64 MiB it is a limit (exit 3) with the numbers.
-[[noreturn]] void rethrow_write_error(const std::exception& e, const fs::path& stage,
-                                      const fs::path& folder) {
+}  // namespace
+
+[[noreturn]] void rethrow_write_error(const std::exception& e, const fs::path& folder,
+                                      const std::string& writing, const fs::path& stage) {
   std::string what = e.what();
-  const std::string staged = stage.string() + "/";
-  for (auto at = what.find(staged); at != std::string::npos; at = what.find(staged, at))
-    what.replace(at, staged.size(), folder.string() + "/");
+  if (!stage.empty()) {
+    const std::string staged = stage.string() + "/";
+    for (auto at = what.find(staged); at != std::string::npos; at = what.find(staged, at))
+      what.replace(at, staged.size(), folder.string() + "/");
+  }
   if (dynamic_cast<const InputError*>(&e)) throw InputError(what);
   if (dynamic_cast<const LimitError*>(&e)) throw LimitError(what);
   struct statvfs fs_info {};
@@ -565,13 +566,11 @@ void prepare_folder(const fs::path& folder) {
                                 : -1.0;
   if (what.find("No space left") != std::string::npos || (known && free_mib < 64.0))
     throw LimitError(folder.string() + ": the disk is full (" + format_number(free_mib, 1) +
-                     " MiB free) while writing the outputs (" + what +
-                     "); free some space or choose another folder with -o. The previous "
-                     "outputs in the folder were left as they were");
+                     " MiB free) while writing " + writing + " (" + what +
+                     "); free some space or choose another folder with -o. What the folder held "
+                     "before was left as it was");
   throw std::runtime_error(what);
 }
-
-}  // namespace
 
 void run_scenario(const Scenario& scenario, const fs::path& folder, int threads, Progress& progress,
                   bool sensitivity) {
@@ -1334,7 +1333,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     std::error_code ec;
     fs::remove_all(out_dir, ec);
     layers::unregister_temporary(out_dir);
-    rethrow_write_error(e, out_dir, folder);
+    rethrow_write_error(e, folder, "the outputs", out_dir);
   }
 }
 

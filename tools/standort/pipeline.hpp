@@ -105,6 +105,14 @@ std::string format_number(double v, int precision);
 /// layers, criteria and pillars, constraints); empty without them. Throws InputError.
 std::vector<InvestorProfile> checked_investors(const Scenario& scenario);
 
+/// Writing `writing` ("the outputs", "p.tif") into `folder` failed with `e`. Rethrows input and
+/// limit errors as they are, with paths in the staging folder `stage` (if any) named by their
+/// final names. Libraries report a full disk in their own words ("Seek error", "Write error"),
+/// so the free space decides: below 64 MiB it is a LimitError (exit 3) with the numbers.
+[[noreturn]] void rethrow_write_error(const std::exception& e, const std::filesystem::path& folder,
+                                      const std::string& writing,
+                                      const std::filesystem::path& stage = {});
+
 /// Runs the whole scenario and writes outputs to `out_dir`; manifest.json last.
 void run_scenario(const Scenario& scenario, const std::filesystem::path& out_dir, int threads,
                   Progress& progress, bool sensitivity = false);

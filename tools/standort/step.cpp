@@ -2,8 +2,14 @@
 
 #include "standort/engine/error.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
 #include <future>
 #include <memory>
+#include <regex>
 #include <sstream>
 
 namespace standort::cli {
@@ -29,6 +35,13 @@ void add_step_options(CLI::App& app, StepOptions& opt, const std::string& source
       ->check(CLI::Range(0.001, 1e6));
 }
 
+std::string option_number(double v) {
+  std::ostringstream s;
+  s.precision(6);
+  s << v;
+  return s.str();
+}
+
 std::string toml_quote(const std::string& value) {
   std::string q = "\"";
   for (char c : value) q += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
@@ -39,7 +52,34 @@ Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml
                        const std::string& label) {
   if (std::filesystem::is_directory(opt.out))
     throw InputError(opt.out + ": is a folder; -o takes the path of the GeoTIFF to write");
-  if (!(opt.buffer_m >= 0.0)) throw InputError("--buffer must be zero or positive metres");
+  const auto number = option_number;
+  if (!(opt.buffer_m >= 0.0 && std::isfinite(opt.buffer_m)))
+    throw InputError("--buffer must be zero or positive metres, got " + number(opt.buffer_m));
+  if (!(opt.cell_size_m > 0.0 && std::isfinite(opt.cell_size_m)))
+    throw InputError("--cell-size must be positive metres, got " + number(opt.cell_size_m));
+  if (!opt.extent.empty()) {
+    const auto& e = opt.extent;
+    if (!(std::isfinite(e[0]) && std::isfinite(e[1]) && std::isfinite(e[2]) &&
+          std::isfinite(e[3]) && e[0] < e[2] && e[1] < e[3]))
+      throw InputError(
+          "--extent must be four finite numbers xmin ymin xmax ymax with xmin < xmax "
+          "and ymin < ymax, got " +
+          number(e[0]) + " " + number(e[1]) + " " + number(e[2]) + " " + number(e[3]));
+  }
+  // The output's folder must take a new file, before anything is computed.
+  const std::filesystem::path out = std::filesystem::absolute(opt.out);
+  const std::filesystem::path folder = out.parent_path();
+  if (!std::filesystem::is_directory(folder))
+    throw InputError(opt.out + ": the folder " + folder.string() +
+                     " does not exist; create it or choose another path with -o");
+  if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    throw InputError(opt.out + ": cannot write into the folder " + folder.string() + " (" +
+                     std::strerror(errno) + "); choose a writable path with -o");
+  std::error_code ec;
+  for (const std::string& input : {opt.source, opt.extent_from})
+    if (!input.empty() && std::filesystem::equivalent(out, input, ec))
+      throw InputError(opt.out + ": is also an input of this command (" + input +
+                       "); writing it would replace the input; choose another path with -o");
   std::ostringstream toml;
   toml.precision(17);  // numbers reach the scenario exactly
   toml << "[inputs.points]\npath = " << toml_quote(std::filesystem::absolute(opt.source).string())
@@ -63,10 +103,12 @@ Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml
   return parse_scenario(toml.str(), label, std::filesystem::current_path());
 }
 
-void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid& grid,
-                    std::int64_t bytes_per_cell, layers::GeoTiffOptions options,
-                    const std::string& step, Progress& progress,
-                    const std::function<BandRasters(RowWindow, Progress&)>& produce) {
+namespace {
+
+void write_bands(const StepOptions& opt, const Scenario& scenario, const Grid& grid,
+                 std::int64_t bytes_per_cell, layers::GeoTiffOptions options,
+                 const std::string& step, Progress& progress,
+                 const std::function<BandRasters(RowWindow, Progress&)>& produce) {
   options.cog = opt.format == "cog";
   const std::int64_t budget =
       std::min<std::int64_t>(scenario.limits.max_bytes, std::int64_t{1} << 30);
@@ -112,6 +154,49 @@ void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid
   }
   stream->finish();
   progress.end();
+}
+
+}  // namespace
+
+Action step_action(OptionWords words, std::function<int()> body) {
+  // Longer keys first, so "[criteria.x] decay" is replaced before "[criteria.x] ".
+  for (auto [key, option] : OptionWords{{"a larger cell_size_m", "a larger --cell-size"},
+                                        {"[grid] cell_size_m", "--cell-size"},
+                                        {"[grid] crs", "--crs"},
+                                        {"set [inputs.points] assume_crs = ", "give --assume-crs "},
+                                        {"[inputs.points] assume_crs", "--assume-crs"},
+                                        {"input 'points'", "the source"}})
+    words.emplace_back(key, option);
+  return [words = std::move(words), body = std::move(body)]() {
+    const auto reword = [&](std::string text) {
+      // "standort heatmap options:16: [criteria.heatmap] decay ..." -> "--decay ..."
+      text = std::regex_replace(text, std::regex("standort [a-z]+ options:[0-9]+: "), "");
+      for (const auto& [key, option] : words)
+        for (auto at = text.find(key); at != std::string::npos;
+             at = text.find(key, at + option.size()))
+          text.replace(at, key.size(), option);
+      return text;
+    };
+    try {
+      return body();
+    } catch (const InputError& e) {
+      throw InputError(reword(e.what()));
+    } catch (const LimitError& e) {
+      throw LimitError(reword(e.what()));
+    }
+  };
+}
+
+void write_in_bands(const StepOptions& opt, const Scenario& scenario, const Grid& grid,
+                    std::int64_t bytes_per_cell, layers::GeoTiffOptions options,
+                    const std::string& step, Progress& progress,
+                    const std::function<BandRasters(RowWindow, Progress&)>& produce) {
+  try {
+    write_bands(opt, scenario, grid, bytes_per_cell, options, step, progress, produce);
+  } catch (const std::exception& e) {
+    const std::filesystem::path out = std::filesystem::absolute(opt.out);
+    rethrow_write_error(e, out.parent_path(), out.filename().string());
+  }
 }
 
 }  // namespace standort::cli

@@ -29,6 +29,17 @@ void add_step_options(CLI::App& app, StepOptions& opt, const std::string& source
 Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml,
                        const std::string& label);
 
+/// A step command's scenario words and the options that set them, for step_action: a message
+/// like "[criteria.heatmap] decay must lie between -1 and 1" reads "--decay must lie ...".
+using OptionWords = std::vector<std::pair<std::string, std::string>>;
+
+/// Wraps a step command's body: its input and limit errors name the command's options instead of
+/// the internal scenario's keys (the grid, CRS and source options always, `words` besides).
+Action step_action(OptionWords words, std::function<int()> body);
+
+/// `v` as a user wrote it, for messages about options: "-5", "1e+300", "nan".
+std::string option_number(double v);
+
 /// TOML string literal for `value`.
 std::string toml_quote(const std::string& value);
 
