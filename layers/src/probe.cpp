@@ -8,6 +8,7 @@
 #include <ogrsf_frmts.h>
 
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 
 namespace standort::layers {
@@ -33,11 +34,16 @@ std::pair<double, double> transform_point(double x, double y, const std::string&
   OGRSpatialReference to = srs_of(to_crs, "CRS");
   if (from.IsSame(&to)) return {x, y};
   TransformPtr t(OGRCreateCoordinateTransformation(&from, &to));
-  if (!t || !t->Transform(1, &x, &y))
-    throw InputError("cannot transform (" + std::to_string(x) + ", " + std::to_string(y) +
-                     ") from " + from_crs + " to " + to_crs +
-                     (trap.last_error().empty() ? "" : ": " + trap.last_error()));
-  return {x, y};
+  double tx = x, ty = y;  // Transform overwrites them, also when it fails
+  if (!t || !t->Transform(1, &tx, &ty)) {
+    std::ostringstream s;
+    s.precision(10);
+    s << "cannot transform (" << x << ", " << y << ") from " << from_crs << " to " << to_crs
+      << (trap.last_error().empty() ? "" : ": " + trap.last_error())
+      << "; check the coordinates and their order (x = easting/longitude first)";
+    throw InputError(s.str());
+  }
+  return {tx, ty};
 }
 
 std::optional<RasterSample> sample_raster(const std::filesystem::path& path, double x, double y) {

@@ -963,7 +963,17 @@ TEST_CASE("explain prints the breakdown at a location, and the parts add up", "[
 
   const Result outside = run("explain 0 0 " + out.string());
   CHECK(outside.code == 2);
-  CHECK_THAT(outside.output, Contains("outside the run's grid"));
+  CHECK_THAT(outside.output, Contains("(0, 0) in EPSG:25832 lies outside the run's grid, which "
+                                      "spans x "));
+  // Swapped lon/lat: both the given and the transformed point are named, in a few digits.
+  const Result swapped = run("explain 51.4453 7.2622 --crs EPSG:4326 " + out.string());
+  CHECK(swapped.code == 2);
+  CHECK_THAT(swapped.output, Contains("(51.4453, 7.2622) in EPSG:4326 ("));
+  CHECK_THAT(swapped.output, Contains("check the order (x = easting/longitude first)"));
+  const Result huge = run("explain 1e300 7.2 --crs EPSG:4326 " + out.string());
+  CHECK(huge.code == 2);
+  CHECK_THAT(huge.output, Contains("cannot transform (1e+300, 7.2) from EPSG:4326"));
+  CHECK(huge.output.size() < 400);
   const Result missing = run("explain 379235 5700775 " + (dir / "nothing").string());
   CHECK(missing.code == 2);
   CHECK_THAT(missing.output, Contains("run 'standort run' first"));

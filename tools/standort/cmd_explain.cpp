@@ -86,11 +86,22 @@ Action register_explain(CLI::App& app, const GlobalOptions& global) {
     const std::string grid_crs = manifest["grid"]["crs"].get<std::string>();
     const auto [gx, gy] = layers::transform_point(opt->x, opt->y, opt->crs, grid_crs);
     const auto overall = layers::sample_raster(out / "suitability.tif", gx, gy);
-    if (!overall)
-      throw InputError("(" + format_number(opt->x, 6) + ", " + format_number(opt->y, 6) + ") in " +
-                       opt->crs +
-                       " lies outside the run's grid; check the order (x = easting/longitude "
-                       "first) and --crs");
+    if (!overall) {
+      // Ten significant digits: 377000.1235 and 7.2 as they are, 1e+300 without 300 digits.
+      std::ostringstream s;
+      s.precision(10);
+      s << "(" << opt->x << ", " << opt->y << ") in " << opt->crs;
+      if (opt->crs != grid_crs) s << " (" << gx << ", " << gy << " in " << grid_crs << ")";
+      const json& e = manifest["grid"]["extent"];
+      if (e.is_array() && e.size() == 4)
+        s << " lies outside the run's grid, which spans x " << e[0].get<double>() << " to "
+          << e[2].get<double>() << " and y " << e[1].get<double>() << " to " << e[3].get<double>()
+          << " in " << grid_crs;
+      else
+        s << " lies outside the run's grid";
+      s << "; check the order (x = easting/longitude first) and --crs";
+      throw InputError(s.str());
+    }
 
     const json& nodes = manifest["model"]["nodes"];
     json result = {{"input", {{"x", opt->x}, {"y", opt->y}, {"crs", opt->crs}}},
