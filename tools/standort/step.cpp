@@ -52,11 +52,11 @@ Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml
                        const std::string& label) {
   if (std::filesystem::is_directory(opt.out))
     throw InputError(opt.out + ": is a folder; -o takes the path of the GeoTIFF to write");
-  const auto number = option_number;
   if (!(opt.buffer_m >= 0.0 && std::isfinite(opt.buffer_m)))
-    throw InputError("--buffer must be zero or positive metres, got " + number(opt.buffer_m));
+    throw InputError("--buffer must be zero or positive metres, got " +
+                     option_number(opt.buffer_m));
   if (!(opt.cell_size_m > 0.0 && std::isfinite(opt.cell_size_m)))
-    throw InputError("--cell-size must be positive metres, got " + number(opt.cell_size_m));
+    throw InputError("--cell-size must be positive metres, got " + option_number(opt.cell_size_m));
   if (!opt.extent.empty()) {
     const auto& e = opt.extent;
     if (!(std::isfinite(e[0]) && std::isfinite(e[1]) && std::isfinite(e[2]) &&
@@ -64,7 +64,8 @@ Scenario step_scenario(const StepOptions& opt, const std::string& criterion_toml
       throw InputError(
           "--extent must be four finite numbers xmin ymin xmax ymax with xmin < xmax "
           "and ymin < ymax, got " +
-          number(e[0]) + " " + number(e[1]) + " " + number(e[2]) + " " + number(e[3]));
+          option_number(e[0]) + " " + option_number(e[1]) + " " + option_number(e[2]) + " " +
+          option_number(e[3]));
   }
   // The output's folder must take a new file, before anything is computed.
   const std::filesystem::path out = std::filesystem::absolute(opt.out);
@@ -159,7 +160,8 @@ void write_bands(const StepOptions& opt, const Scenario& scenario, const Grid& g
 }  // namespace
 
 Action step_action(OptionWords words, std::function<int()> body) {
-  // Longer keys first, so "[criteria.x] decay" is replaced before "[criteria.x] ".
+  // Keys are replaced in list order: each command lists its own keys before a catch-all such as
+  // "[criteria.heatmap] ", and the grid, CRS and source keys here follow them.
   for (auto [key, option] : OptionWords{{"a larger cell_size_m", "a larger --cell-size"},
                                         {"[grid] cell_size_m", "--cell-size"},
                                         {"[grid] crs", "--crs"},
