@@ -260,6 +260,10 @@ std::string driver_title(GDALDriver* driver) {
 }  // namespace
 
 std::string unopenable_reason(const fs::path& path, const std::vector<std::string>& gdal_errors) {
+  // GDAL opens a folder of Shapefiles as one data source; any other folder ends here.
+  if (fs::is_directory(path))
+    return "it is a folder without a Shapefile GDAL can read; give the path of the file itself "
+           "(.gpkg, .geojson, .shp or .csv)";
   std::string head(64, '\0');
   {
     std::ifstream in(path, std::ios::binary);

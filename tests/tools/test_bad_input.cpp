@@ -258,6 +258,12 @@ TEST_CASE("broken and mislabelled files are refused with the file, the problem a
       dir, s.text(), 2,
       {"truncated.geojson", "not valid GeoJSON", "Unterminated", "export or download it again"});
 
+  fs::create_directories(dir / "folder.geojson");
+  s.campuses = input("campuses", dir / "folder.geojson");
+  refused(
+      dir, s.text(), 2,
+      {"folder.geojson: cannot be opened", "it is a folder", "give the path of the file itself"});
+
   write_file(dir / "page.geojson", "<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n");
   s.campuses = input("campuses", dir / "page.geojson");
   refused(dir, s.text(), 2, {"page.geojson", "starts with '<'", "HTML", "download the data again"});

@@ -1215,6 +1215,15 @@ TEST_CASE("regions: outlines along the cell edges, the minimum area and spacing 
   const Result none = run("sites find " + (dir / "nothing").string() + " --min-area-ha 5");
   CHECK(none.code == 2);
   CHECK_THAT(none.output, Contains("no run's outputs here"));
+  // Bad settings are named by their options, not by the scenario's [regions] keys.
+  const Result nan = run("sites find " + out.string() + " --min-area-ha nan");
+  CHECK(nan.code == 2);
+  CHECK_THAT(nan.output, Contains("--min-area-ha must be a number > 0, got nan"));
+  CHECK_THAT(nan.output, Contains("e.g. --min-area-ha 1.0"));
+  const Result reversed = run("sites find " + out.string() + " --min-area-ha 5 --max-area-ha 3");
+  CHECK(reversed.code == 2);
+  CHECK_THAT(reversed.output, Contains("--max-area-ha = 3 is less than --min-area-ha = 5"));
+  CHECK(reversed.output.find("_area_ha") == std::string::npos);
 }
 
 TEST_CASE("run --sensitivity: rank intervals and score sd, reproducible for any thread count",

@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "districts.hpp"
 #include "pipeline.hpp"
+#include "step.hpp"
 
 #include "standort/engine/error.hpp"
 #include "standort/engine/regions.hpp"
@@ -49,7 +50,16 @@ Action register_sites(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({4, 8}))
       ->capture_default_str();
   find->add_option("-o,--out", opt->out_dir, "Folder for found_regions.* (default: OUTDIR)");
-  return [opt, &global]() {
+  // The region settings' checks speak in scenario keys ([regions] min_area_ha); here they are
+  // options.
+  const OptionWords words{{"e.g. min_area_ha = ", "e.g. --min-area-ha "},
+                          {"e.g. max_area_ha = ", "e.g. --max-area-ha "},
+                          {"min_area_ha", "--min-area-ha"},
+                          {"max_area_ha", "--max-area-ha"},
+                          {"target_area_ha", "--target-area-ha"},
+                          {"min_spacing_m", "--spacing-m"},
+                          {"max_regions", "--regions"}};
+  return step_action(words, [opt, &global]() {
     namespace fs = std::filesystem;
     const fs::path run = opt->run_dir;
     // Only files the run's manifest lists: an earlier run may have left others in the folder.
@@ -128,7 +138,7 @@ Action register_sites(CLI::App& app, const GlobalOptions& global) {
                 << fs::absolute(out / "found_regions.geojson").lexically_normal().string() << "\n";
     }
     return 0;
-  };
+  });
 }
 
 }  // namespace standort::cli
