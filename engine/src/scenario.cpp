@@ -40,6 +40,13 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 
 // Reads one TOML table, remembering which keys were asked for, so that leftovers can be reported
 // as unknown with a suggestion.
+// `v` in the fewest digits that still show it ("2.5", "inf", "1e+300"), for messages.
+std::string short_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 class Section {
  public:
   Section(const toml::table& table, std::string where, const std::string& label)
@@ -88,11 +95,7 @@ class Section {
     } else {
       fail(n, what + " must be a number");
     }
-    if (!std::isfinite(v)) {
-      std::ostringstream got;
-      got << v;
-      fail(n, what + " must be a finite number, got " + got.str());
-    }
+    if (!std::isfinite(v)) fail(n, what + " must be a finite number, got " + short_number(v));
     return v;
   }
 
@@ -166,12 +169,6 @@ fs::path real_path(const fs::path& p) {
 
 bool below(const fs::path& path, const fs::path& root) {
   return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
-}
-
-std::string short_number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 
 // Relative weights beyond this are not a judgement but a slip, and a sum of a few of them near

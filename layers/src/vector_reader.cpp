@@ -22,6 +22,8 @@
 #include <memory>
 #include <numeric>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 namespace standort::layers {
 namespace {
@@ -235,20 +237,22 @@ bool has_sibling(const fs::path& p, const std::string& ext) {
          fs::exists(upper_path.replace_extension(upper));
 }
 
-// The driver a file name promises, for the names standort's drivers use; "" for other names.
+// File name extensions and the drivers they promise, for the names standort's drivers use; a
+// driver's first extension is the one to suggest.
+constexpr std::pair<std::string_view, std::string_view> extension_drivers[] = {
+    {".geojson", "GeoJSON"},    {".json", "GeoJSON"},       {".gpkg", "GPKG"},
+    {".shp", "ESRI Shapefile"}, {".dbf", "ESRI Shapefile"}, {".csv", "CSV"}};
+
+// The driver a file name promises; "" for other names.
 std::string driver_of_extension(const std::string& ext) {
-  if (ext == ".geojson" || ext == ".json") return "GeoJSON";
-  if (ext == ".gpkg") return "GPKG";
-  if (ext == ".shp" || ext == ".dbf") return "ESRI Shapefile";
-  if (ext == ".csv") return "CSV";
+  for (const auto& [e, driver] : extension_drivers)
+    if (e == ext) return std::string(driver);
   return "";
 }
 
 std::string extension_of_driver(const std::string& driver) {
-  if (driver == "GeoJSON") return ".geojson";
-  if (driver == "GPKG") return ".gpkg";
-  if (driver == "ESRI Shapefile") return ".shp";
-  if (driver == "CSV") return ".csv";
+  for (const auto& [ext, d] : extension_drivers)
+    if (d == driver) return std::string(ext);
   return "";
 }
 
