@@ -53,13 +53,24 @@ void unregister_temporary(const std::filesystem::path& path) {
   registry().erase(path);
 }
 
-void remove_registered_temporaries() {
-  std::lock_guard<std::mutex> lock(registry_mutex());
-  for (const auto& p : registry()) {
+std::vector<std::filesystem::path> freeze_temporaries() {
+  registry_mutex().lock();  // never unlocked: the process ends while it is held
+  return {registry().begin(), registry().end()};
+}
+
+void remove_temporaries(const std::vector<std::filesystem::path>& paths) {
+  for (const auto& p : paths) {
+    const std::string name = p.filename().string();
+    if (name.find(temp_marker) == std::string::npos) continue;
     std::error_code ec;
-    std::filesystem::remove_all(p, ec);
+    for (const auto& entry : std::filesystem::directory_iterator(p.parent_path(), ec)) {
+      const std::string sibling = entry.path().filename().string();
+      if (sibling.compare(0, name.size(), name) == 0) {
+        std::error_code ignored;
+        std::filesystem::remove_all(entry.path(), ignored);
+      }
+    }
   }
-  registry().clear();
 }
 
 std::mutex& publish_mutex() {

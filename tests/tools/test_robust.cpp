@@ -149,7 +149,9 @@ TEST_CASE("SIGINT and SIGTERM stop a run within 2 s, leaving the previous output
           std::chrono::duration<double>(std::chrono::steady_clock::now() - sent).count();
       CHECK(seconds < 2.0);
       CHECK(code == 128 + sig);  // 130 for SIGINT, 143 for SIGTERM
-      CHECK(leftovers(out).empty());
+      const auto left = leftovers(out);
+      for (const auto& name : left) UNSCOPED_INFO("left behind: " << name);
+      CHECK(left.empty());
       check_complete_files(out, true);
     }
   }

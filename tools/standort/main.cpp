@@ -11,18 +11,49 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace {
+
+/// The hidden first argument with which an interrupted run re-executes itself to remove its
+/// temporaries; followed by the signal's number and the paths.
+constexpr const char* kInterruptedFlag = "--standort-interrupted";
+
+void print_interrupted() {
+  static const char message[] =
+      "\nstandort: interrupted; no output of this run was left half-written\n";
+  [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+}
+
+/// The second half of stopping on a signal, in the re-executed process: no thread of the
+/// interrupted run is left to write, so what is removed stays removed.
+[[noreturn]] void finish_interrupted(int argc, char** argv) {
+  const int signal = argc > 2 ? std::atoi(argv[2]) : 0;
+  std::vector<std::filesystem::path> paths(argv + std::min(argc, 3), argv + argc);
+  standort::layers::remove_temporaries(paths);
+  print_interrupted();
+  std::_Exit(signal == SIGINT || signal == SIGTERM ? 128 + signal : 1);
+}
 
 /// SIGINT and SIGTERM are blocked in every thread and taken by one watcher thread instead of an
 /// asynchronous handler, so that stopping can do what a handler may not: wait for files being
 /// moved into place, remove this run's temporaries and staging folder, then leave with 128 +
 /// the signal (130 for Ctrl-C, 143 for SIGTERM), however long the step that was running.
+///
+/// Removing temporaries while the run's other threads still write would race with them (a file
+/// created in the staging folder after it was emptied leaves it behind), and a thread cannot be
+/// stopped from outside. So the watcher freezes the registry and re-executes the program with the
+/// list: execve ends every other thread at once and keeps the process id, and the fresh image
+/// removes the temporaries and exits with the signal's code, as the interrupted run would.
 void watch_stop_signals() {
   sigset_t stop;
   sigemptyset(&stop);
@@ -34,10 +65,16 @@ void watch_stop_signals() {
     int signal = 0;
     if (sigwait(&stop, &signal) != 0) return;
     std::lock_guard<std::mutex> publishing(standort::layers::publish_mutex());
-    standort::layers::remove_registered_temporaries();
-    static const char message[] =
-        "\nstandort: interrupted; no output of this run was left half-written\n";
-    [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+    const auto paths = standort::layers::freeze_temporaries();
+    std::vector<std::string> args{"standort", kInterruptedFlag, std::to_string(signal)};
+    for (const auto& p : paths) args.push_back(p.string());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    // Not re-executed (no /proc): remove them here, racing with the threads still running.
+    standort::layers::remove_temporaries(paths);
+    print_interrupted();
     std::_Exit(128 + signal);
   }).detach();
 }
@@ -46,6 +83,7 @@ void watch_stop_signals() {
 
 int main(int argc, char** argv) {
   using namespace standort;
+  if (argc > 1 && std::strcmp(argv[1], kInterruptedFlag) == 0) finish_interrupted(argc, argv);
   // Rasters of a few to a few hundred MB are allocated and freed again and again (indicators,
   // scores, compression buffers). By default glibc maps each from the kernel and unmaps it on
   // free, so every reuse pays page faults on fresh zeroed pages: a sixth of a run's CPU time.

@@ -843,8 +843,9 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
   // place together at the end (publish), so an interrupted run leaves the previous outputs as
   // they were; a killed run's staging folder is removed by the next run.
   const fs::path out_dir = layers::staging_folder(folder);
-  fs::create_directories(out_dir);
+  // Registered before it exists: a signal between the two must not leave it unlisted.
   layers::register_temporary(out_dir);
+  fs::create_directories(out_dir);
   try {
     // Every file (with its style) is one job; jobs run in parallel, each compressing on one thread,
     // and fingerprint what they wrote. The manifest lists the files in job order.

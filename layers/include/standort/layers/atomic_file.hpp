@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string_view>
+#include <vector>
 
 namespace standort::layers {
 
@@ -45,8 +46,13 @@ std::filesystem::path staging_folder(const std::filesystem::path& folder);
 /// Temporaries an interrupting signal removes: files being written and staging folders.
 void register_temporary(const std::filesystem::path& path);
 void unregister_temporary(const std::filesystem::path& path);
-/// Removes every registered temporary (recursively). Called by the signal watcher only.
-void remove_registered_temporaries();
+/// For the signal watcher only: the registered temporaries, after which the registry stays locked
+/// for the rest of the process's life, so that no thread can register (and then create) another.
+std::vector<std::filesystem::path> freeze_temporaries();
+/// Removes each of `paths` (recursively) with the side files GDAL may have written beside it (its
+/// name with a suffix, such as "-journal" or ".aux.xml"). A path whose name does not carry the
+/// temporary marker is left alone, so a wrong argument can never remove an output or a user's file.
+void remove_temporaries(const std::vector<std::filesystem::path>& paths);
 
 /// Held while finished files are moved into place, so that an interrupting signal waits for the
 /// moves to end instead of leaving a folder half old, half new.
