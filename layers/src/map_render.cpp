@@ -43,7 +43,7 @@ constexpr int margin_px = 16;
 constexpr int legend_gap_px = 24;
 constexpr const char* font_family = "'DejaVu Sans', sans-serif";
 constexpr Rgba text_colour{20, 20, 20, 255};
-// zlib levels: the embedded raster favours speed (librsvg decodes it again at once), the PNG file
+// zlib levels: the raster embedded in the SVG file favours speed, the PNG file
 // a smaller file (level 4 costs half of level 6's time for 9 % more bytes on a typical map).
 constexpr int embedded_zlevel = 1;
 constexpr int png_file_zlevel = 4;
@@ -953,13 +953,23 @@ void append_labels(std::string& svg, const MapSpec& spec, const MapLayout& m) {
   }
 }
 
-std::string build_svg(const MapSpec& spec, const Layout& l, const std::string& where,
+/// A map as the SVG file and as what the PNG is rendered from: the same document without its white
+/// background and raster image (the overlay), and the image's pixels, which are composited
+/// directly instead of being encoded into the overlay and decoded again by librsvg.
+struct SvgDocument {
+  std::string svg;
+  std::string overlay;
+  std::vector<std::uint8_t> rgba;  // frame_width_px x frame_height_px straight RGBA; may be empty
+};
+
+SvgDocument build_svg(const MapSpec& spec, const Layout& l, const std::string& where,
                       MapLayout& layout_out) {
   MapLayout m = l.map;
+  SvgDocument doc;
+  std::string defs;
+  append_defs(defs, spec, m);
+  const std::string background = "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   std::string body;
-  body.reserve(1 << 16);
-  append_defs(body, spec, m);
-  body += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   if (!spec.title.empty())
     append_text(body, margin_px, l.title_y, spec.title,
                 " id=\"title\" font-size=\"20\" font-weight=\"bold\"");
@@ -967,7 +977,8 @@ std::string build_svg(const MapSpec& spec, const Layout& l, const std::string& w
     append_text(body, margin_px, l.subtitle_y, spec.subtitle,
                 " id=\"subtitle\" font-size=\"13\" fill=\"#555555\"");
 
-  std::string frame = "<g id=\"map\" clip-path=\"url(#map-frame)\">\n";
+  const std::string frame_open = "<g id=\"map\" clip-path=\"url(#map-frame)\">\n";
+  std::string image;
   if (spec.raster || spec.categories) {
     // The categories are painted into the raster's pixels: one image, one PNG to encode.
     std::vector<std::uint8_t> rgba =
@@ -976,11 +987,12 @@ std::string build_svg(const MapSpec& spec, const Layout& l, const std::string& w
                                                     static_cast<std::size_t>(m.frame_height_px) * 4,
                                                 0);
     if (spec.categories) paint_categories(*spec.categories, m, rgba);
-    append_image(frame, rgba, m, where);
+    append_image(image, rgba, m, where);
+    doc.rgba = std::move(rgba);
   }
+  std::string frame;
   append_polygons(frame, spec, m);
   append_labels(frame, spec, m);
-  frame += "</g>\n";
 
   std::string tail;
   tail += "<rect id=\"map-border\" x=\"";
@@ -1005,7 +1017,6 @@ std::string build_svg(const MapSpec& spec, const Layout& l, const std::string& w
   m.height_px = static_cast<int>(std::ceil(std::max<double>(bottom, legend_bottom))) + margin_px;
 
   std::string svg;
-  svg.reserve(body.size() + frame.size() + tail.size() + 512);
   svg += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   svg +=
       "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
@@ -1024,54 +1035,118 @@ std::string build_svg(const MapSpec& spec, const Layout& l, const std::string& w
   svg += "\">\n<title>";
   svg += svg_text(spec.title);
   svg += "</title>\n";
-  svg += body;
-  svg += frame;
-  svg += tail;
-  svg += "</svg>\n";
+  svg += defs;
+  doc.overlay.reserve(svg.size() + body.size() + frame.size() + tail.size() + 64);
+  doc.overlay = svg;
+  doc.svg.reserve(doc.overlay.capacity() + background.size() + image.size());
+  doc.svg = std::move(svg);
+  doc.svg += background;
+  for (std::string* out : {&doc.svg, &doc.overlay}) {
+    *out += body;
+    *out += frame_open;
+    if (out == &doc.svg) *out += image;
+    *out += frame;
+    *out += "</g>\n";
+    *out += tail;
+    *out += "</svg>\n";
+  }
   layout_out = m;
-  return svg;
+  return doc;
 }
 
-/// The SVG rendered by librsvg onto white, as PNG bytes (RGB, one pixel per viewBox unit).
-std::string render_png(const std::string& svg, int width, int height, const std::string& where) {
-  auto fail = [&](const std::string& what) {
-    throw std::runtime_error(where + ": rendering the map to PNG failed: " + what);
-  };
-  // The document is our own: lift libxml2's size limits (a large map's image exceeds 10 MB).
+[[noreturn]] void render_failed(const std::string& where, const std::string& what) {
+  throw std::runtime_error(where + ": rendering the map to PNG failed: " + what);
+}
+
+/// A white RGB24 cairo surface of `width` x `height` pixels.
+SurfacePtr white_surface(int width, int height, const std::string& where) {
+  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
+    render_failed(where, cairo_status_to_string(cairo_surface_status(surface.get())));
+  const CairoPtr cr(cairo_create(surface.get()));
+  cairo_set_source_rgb(cr.get(), 1.0, 1.0, 1.0);
+  cairo_paint(cr.get());
+  return surface;
+}
+
+/// Renders `svg` with librsvg over what `surface` holds, one pixel per viewBox unit.
+void render_svg_onto(cairo_surface_t* surface, std::string_view svg, const std::string& where) {
+  // The document is our own: lift libxml2's size limits.
   const InputStreamPtr stream(
       g_memory_input_stream_new_from_data(svg.data(), static_cast<gssize>(svg.size()), nullptr));
   GError* raw_error = nullptr;
   const RsvgHandlePtr handle(rsvg_handle_new_from_stream_sync(
       stream.get(), nullptr, RSVG_HANDLE_FLAG_UNLIMITED, nullptr, &raw_error));
   GErrorPtr error(raw_error);
-  if (!handle) fail(error ? error->message : "librsvg could not read the SVG");
+  if (!handle) render_failed(where, error ? error->message : "librsvg could not read the SVG");
   rsvg_handle_set_dpi(handle.get(), 96.0);
-  const SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  if (cairo_surface_status(surface.get()) != CAIRO_STATUS_SUCCESS)
-    fail(cairo_status_to_string(cairo_surface_status(surface.get())));
-  {
-    const CairoPtr cr(cairo_create(surface.get()));
-    cairo_set_source_rgb(cr.get(), 1.0, 1.0, 1.0);
-    cairo_paint(cr.get());
-    const RsvgRectangle viewport{0.0, 0.0, static_cast<double>(width), static_cast<double>(height)};
-    raw_error = nullptr;
-    const gboolean ok = rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &raw_error);
-    error.reset(raw_error);
-    if (!ok) fail(error ? error->message : "librsvg could not render the SVG");
-    if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
-      fail(cairo_status_to_string(cairo_status(cr.get())));
+  const CairoPtr cr(cairo_create(surface));
+  const RsvgRectangle viewport{0.0, 0.0,
+                               static_cast<double>(cairo_image_surface_get_width(surface)),
+                               static_cast<double>(cairo_image_surface_get_height(surface))};
+  raw_error = nullptr;
+  const gboolean ok = rsvg_handle_render_document(handle.get(), cr.get(), &viewport, &raw_error);
+  error.reset(raw_error);
+  if (!ok) render_failed(where, error ? error->message : "librsvg could not render the SVG");
+  if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
+    render_failed(where, cairo_status_to_string(cairo_status(cr.get())));
+}
+
+/// Paints straight-alpha RGBA pixels (`width` x `height`) at (x, y), source-over, one pixel per
+/// pixel: what librsvg does with an <image> placed there at one pixel per unit.
+void composite_rgba(cairo_surface_t* surface, const std::vector<std::uint8_t>& rgba, int width,
+                    int height, int x, int y, const std::string& where) {
+  // Cairo's ARGB32: native-endian words, colours premultiplied by alpha (rounded to nearest, as
+  // librsvg premultiplies an image's pixels).
+  const SurfacePtr image(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height));
+  if (cairo_surface_status(image.get()) != CAIRO_STATUS_SUCCESS)
+    render_failed(where, cairo_status_to_string(cairo_surface_status(image.get())));
+  cairo_surface_flush(image.get());
+  unsigned char* data = cairo_image_surface_get_data(image.get());
+  const int stride = cairo_image_surface_get_stride(image.get());
+  for (int row = 0; row < height; ++row) {
+    const std::uint8_t* src = rgba.data() + static_cast<std::size_t>(row) * width * 4;
+    auto* dst = reinterpret_cast<std::uint32_t*>(data + static_cast<std::ptrdiff_t>(row) * stride);
+    for (int col = 0; col < width; ++col, src += 4) {
+      const std::uint32_t a = src[3];
+      auto premultiply = [a](std::uint32_t c) { return (c * a + 127) / 255; };
+      dst[col] = (a << 24) | (premultiply(src[0]) << 16) | (premultiply(src[1]) << 8) |
+                 premultiply(src[2]);
+    }
   }
-  cairo_surface_flush(surface.get());
+  cairo_surface_mark_dirty(image.get());
+  const CairoPtr cr(cairo_create(surface));
+  cairo_set_source_surface(cr.get(), image.get(), x, y);
+  cairo_paint(cr.get());
+  if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS)
+    render_failed(where, cairo_status_to_string(cairo_status(cr.get())));
+}
+
+/// PNG bytes (8-bit RGB) of an RGB24 cairo surface.
+std::string surface_png(cairo_surface_t* surface, const std::string& where) {
+  cairo_surface_flush(surface);
   // Cairo's RGB24 pixels are native-endian 32-bit words 0xXXRRGGBB; GDAL's PNG driver reads the
   // colour bytes in place (cairo's own PNG writer only offers zlib's slower default level).
   const bool little = std::endian::native == std::endian::little;
-  const PixelBuffer pixels{cairo_image_surface_get_data(surface.get()),
-                           width,
-                           height,
+  const PixelBuffer pixels{cairo_image_surface_get_data(surface),
+                           cairo_image_surface_get_width(surface),
+                           cairo_image_surface_get_height(surface),
                            little ? std::vector<int>{2, 1, 0} : std::vector<int>{1, 2, 3},
                            4,
-                           cairo_image_surface_get_stride(surface.get())};
+                           cairo_image_surface_get_stride(surface)};
   return encode_png(pixels, png_file_zlevel, where);
+}
+
+/// The map as PNG bytes: white, the raster image composited at the frame, then the overlay
+/// rendered by librsvg. The same pixels as rendering the SVG file (svg_to_png), without encoding
+/// the image into a document and decoding it again.
+std::string render_png(const SvgDocument& doc, const MapLayout& m, const std::string& where) {
+  const SurfacePtr surface = white_surface(m.width_px, m.height_px, where);
+  if (!doc.rgba.empty())
+    composite_rgba(surface.get(), doc.rgba, m.frame_width_px, m.frame_height_px, m.frame_x_px,
+                   m.frame_y_px, where);
+  render_svg_onto(surface.get(), doc.overlay, where);
+  return surface_png(surface.get(), where);
 }
 
 }  // namespace
@@ -1152,9 +1227,16 @@ MapImage render_map(const MapSpec& spec, const std::string& where) {
     check_grid_overlap(spec.categories->codes->grid(), layout.map.frame_extent, where,
                        "the category overlay");
   MapImage image;
-  image.svg = build_svg(spec, layout, where, image.layout);
-  image.png = render_png(image.svg, image.layout.width_px, image.layout.height_px, where);
+  SvgDocument doc = build_svg(spec, layout, where, image.layout);
+  image.png = render_png(doc, image.layout, where);
+  image.svg = std::move(doc.svg);
   return image;
+}
+
+std::string svg_to_png(const std::string& svg, int width, int height, const std::string& where) {
+  const SurfacePtr surface = white_surface(width, height, where);
+  render_svg_onto(surface.get(), svg, where);
+  return surface_png(surface.get(), where);
 }
 
 MapLayout write_map(const std::filesystem::path& stem, const MapSpec& spec) {

@@ -466,6 +466,38 @@ TEST_CASE("map category overlay: majority code per pixel, painted over the raste
   CHECK(br[3] == 255);
 }
 
+TEST_CASE("map PNG is the SVG file rendered, though its raster is composited directly", "[map]") {
+  // Cells without data (transparent pixels), a half-transparent category over the ramp, district
+  // fills, outlines and labels over both: render_map composites the raster itself instead of
+  // letting librsvg decode it from the SVG; the pixels, and so the PNG bytes, must not differ.
+  Raster<float> raster = constant_raster(100, 80, 100.0, 0.5f);
+  for (int row = 0; row < 80; ++row)
+    for (int col = 0; col < 100; ++col) {
+      raster.at(col, row) = static_cast<float>((col + row) % 37) / 36.0f;
+      if ((col / 7 + row / 5) % 4 == 0) raster.at(col, row) = std::nanf("");
+    }
+  Raster<std::uint8_t> codes(raster.grid(), std::uint8_t{0}, std::uint8_t{255});
+  for (int row = 0; row < 80; ++row)
+    for (int col = 0; col < 100; ++col)
+      codes.at(col, row) = static_cast<std::uint8_t>(col > 60 ? 2 : row < 20 ? 1 : 0);
+  layers::MapSpec spec = small_spec(&raster);
+  spec.categories = layers::MapCategories{
+      &codes, {{1, 150, 150, 150, 255, "Ausschluss"}, {2, 201, 33, 47, 131, "Teilweise"}}};
+  spec.layers[0].fills = {layers::Rgba{200, 30, 40, 90}, std::nullopt,
+                          layers::Rgba{20, 90, 200, 200}};
+  const layers::MapImage image = layers::render_map(spec, "test map");
+  const std::string reference =
+      layers::svg_to_png(image.svg, image.layout.width_px, image.layout.height_px, "reference");
+  CHECK(image.png.size() == reference.size());
+  CHECK(image.png == reference);
+  // And the image did take part: a transparent cell shows white, a covered one the category.
+  const PngImage png(image.png);
+  const int fx = image.layout.frame_x_px, fy = image.layout.frame_y_px;
+  // 5 px per cell: cell (0, 20) has no data and no category, cell (0, 0) category 1, opaque.
+  check_rgb(png.pixel(fx + 2, fy + 102), 255, 255, 255);
+  check_rgb(png.pixel(fx + 2, fy + 2), 150, 150, 150);
+}
+
 TEST_CASE("map renders are byte-identical, also from several threads at once", "[map]") {
   const Raster<float> raster = constant_raster(100, 80, 100.0, 0.3f);
   const layers::MapSpec spec = small_spec(&raster);

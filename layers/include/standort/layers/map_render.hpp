@@ -104,6 +104,10 @@ struct MapImage {
 /// mislead; it almost always means the raster and the extent are in different CRSs).
 MapImage render_map(const MapSpec& spec, const std::string& where);
 
+/// Renders an SVG document with librsvg onto white, `width` x `height` pixels at one pixel per
+/// viewBox unit, as PNG bytes (8-bit RGB): how render_map's PNG relates to its SVG.
+std::string svg_to_png(const std::string& svg, int width, int height, const std::string& where);
+
 /// Renders `spec` and writes `stem`.svg and `stem`.png, each atomically.
 MapLayout write_map(const std::filesystem::path& stem, const MapSpec& spec);
 
