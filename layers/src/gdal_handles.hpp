@@ -2,6 +2,7 @@
 // coordinate transformations are released by these deleters only.
 #pragma once
 
+#include <cpl_vsi.h>
 #include <gdal_priv.h>
 #include <ogr_feature.h>
 #include <ogr_spatialref.h>
@@ -15,6 +16,12 @@ struct DatasetCloser {
   void operator()(GDALDataset* ds) const { GDALClose(ds); }
 };
 using DatasetPtr = std::unique_ptr<GDALDataset, DatasetCloser>;
+
+/// A buffer GDAL allocated (e.g. a /vsimem/ file's bytes taken with VSIGetMemFileBuffer).
+struct VsiFree {
+  void operator()(GByte* p) const { VSIFree(p); }
+};
+using VsiBufferPtr = std::unique_ptr<GByte, VsiFree>;
 
 struct FeatureDeleter {
   void operator()(OGRFeature* f) const { OGRFeature::DestroyFeature(f); }

@@ -66,10 +66,6 @@ struct CairoDestroy {
   void operator()(cairo_t* cr) const { cairo_destroy(cr); }
 };
 using CairoPtr = std::unique_ptr<cairo_t, CairoDestroy>;
-struct VsiFree {
-  void operator()(GByte* p) const { VSIFree(p); }
-};
-using VsiBufferPtr = std::unique_ptr<GByte, VsiFree>;
 
 void put_int(std::string& out, long long v) {
   char buf[24];

@@ -1,5 +1,6 @@
 #include "standort/layers/raster_writer.hpp"
 
+#include "cog_file.hpp"
 #include "gdal_handles.hpp"
 #include "standort/engine/parallel.hpp"
 #include "standort/layers/atomic_file.hpp"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -226,21 +228,66 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
                           static_cast<int>(levels.size()), levels.data(), 0, nullptr, nullptr,
                           nullptr) != CE_None)
     fail("building overviews failed");
-  if (own_average && !levels.empty()) {
-    std::vector<float> reduced;
+  // Every overview's cells, band by band: computed here (AVERAGE) or read back from GDAL's.
+  std::vector<std::vector<std::vector<unsigned char>>> overview_cells(levels.size());
+  const std::size_t cell_bytes = categorical ? 1 : 4;
+  for (std::size_t o = 0; o < levels.size(); ++o) {
     for (std::size_t i = 0; i < bands.size(); ++i) {
-      GDALRasterBand* b = mem->GetRasterBand(static_cast<int>(i) + 1);
-      for (int o = 0; o < b->GetOverviewCount(); ++o) {
-        GDALRasterBand* ov = b->GetOverview(o);
-        const int w = ov->GetXSize(), h = ov->GetYSize();
+      GDALRasterBand* ov =
+          mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
+      if (!ov) fail("building overviews failed");
+      const int w = ov->GetXSize(), h = ov->GetYSize();
+      std::vector<unsigned char> cells(static_cast<std::size_t>(w) * h * cell_bytes);
+      if (own_average) {
+        std::vector<float> reduced;
         average_overview(bands[i].cells, cols, rows, options.nodata, w, h, reduced);
-        if (ov->RasterIO(GF_Write, 0, 0, w, h, reduced.data(), w, h, GDT_Float32, 0, 0) != CE_None)
-          fail("writing an overview failed");
+        std::memcpy(cells.data(), reduced.data(), cells.size());
+      } else if (ov->RasterIO(GF_Read, 0, 0, w, h, cells.data(), w, h, type, 0, 0) != CE_None) {
+        fail("reading an overview failed");
       }
+      overview_cells[o].push_back(std::move(cells));
     }
   }
 
   if (!target.parent_path().empty()) std::filesystem::create_directories(target.parent_path());
+  // ZSTD with the default predictor is written by standort itself (cog_file.cpp): the tiles are
+  // compressed straight from the engine's cells, bands in separate planes each with its own
+  // predictor, which GDAL 3.6's COG driver cannot do (it interleaves bands by pixel); other
+  // compressions and predictors go through GDAL.
+  if (options.compression == "ZSTD" && options.predictor == "AUTO") {
+    CogFileOptions cog;
+    cog.byte_cells = categorical;
+    cog.fill = categorical ? options.code_nodata : options.nodata;
+    cog.zstd_level = options.level;
+    cog.threads = resolve_threads(options.threads);
+    cog.main_tags = gdal_tags(*mem, target.string());
+    for (const TiffEntry& e : cog.main_tags)
+      if (e.tag == 42113) cog.overview_tags.push_back(e);  // GDAL_NODATA
+    std::vector<CogLevel> images(1 + levels.size());
+    images[0] = {cols, rows, {}};
+    for (const BandOut& band : bands)
+      images[0].bands.push_back(categorical ? static_cast<const void*>(band.codes.data())
+                                            : static_cast<const void*>(band.cells.data()));
+    for (std::size_t o = 0; o < levels.size(); ++o) {
+      GDALRasterBand* ov = mem->GetRasterBand(1)->GetOverview(static_cast<int>(o));
+      images[o + 1] = {ov->GetXSize(), ov->GetYSize(), {}};
+      for (const auto& cells : overview_cells[o]) images[o + 1].bands.push_back(cells.data());
+    }
+    AtomicPath tmp(target);
+    if (write_cog_file(tmp.temp(), images, cog, target.string())) {
+      tmp.commit();
+      return;
+    }
+  }
+  for (std::size_t o = 0; o < levels.size(); ++o)
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+      GDALRasterBand* ov =
+          mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
+      if (ov->RasterIO(GF_Write, 0, 0, ov->GetXSize(), ov->GetYSize(), overview_cells[o][i].data(),
+                       ov->GetXSize(), ov->GetYSize(), type, 0, 0) != CE_None)
+        fail("writing an overview failed");
+    }
+
   AtomicPath tmp(target);
   CPLStringList create_options;
   create_options.SetNameValue("COMPRESS", options.compression.c_str());

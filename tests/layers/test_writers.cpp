@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -316,16 +317,162 @@ TEST_CASE("COG overviews: AVERAGE equals GDAL's own, with nodata and uneven size
   }
 }
 
-TEST_CASE("COG predictor: horizontal differencing for several bands, unknown names refused",
-          "[cog]") {
+namespace {
+
+std::unique_ptr<GDALDataset> open_raster(const std::filesystem::path& p) {
+  GDALAllRegister();
+  return std::unique_ptr<GDALDataset>(
+      GDALDataset::Open(p.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+}
+
+std::string structure(GDALDataset& ds, const char* key) {
+  const char* v = ds.GetMetadataItem(key, "IMAGE_STRUCTURE");
+  return v ? v : "";
+}
+
+/// Every cell of band `b` (or of its overview `o`) as raw bytes.
+std::string band_bytes(GDALDataset& ds, int b, int o = -1) {
+  GDALRasterBand* band = ds.GetRasterBand(b);
+  if (o >= 0) band = band->GetOverview(o);
+  REQUIRE(band);
+  const int size = GDALGetDataTypeSizeBytes(band->GetRasterDataType());
+  std::string out(static_cast<std::size_t>(band->GetXSize()) * band->GetYSize() * size, '\0');
+  REQUIRE(band->RasterIO(GF_Read, 0, 0, band->GetXSize(), band->GetYSize(), out.data(),
+                         band->GetXSize(), band->GetYSize(), band->GetRasterDataType(), 0,
+                         0) == CE_None);
+  return out;
+}
+
+/// What a reader sees of a file apart from its layout: size, georeferencing, CRS, metadata, and
+/// per band the type, nodata, description, unit, metadata, overview sizes.
+std::string described(GDALDataset& ds) {
+  std::ostringstream s;
+  s << ds.GetRasterXSize() << "x" << ds.GetRasterYSize() << "x" << ds.GetRasterCount() << "\n";
+  double gt[6];
+  if (ds.GetGeoTransform(gt) == CE_None)
+    for (double v : gt) s << v << " ";
+  char* wkt = nullptr;
+  if (const OGRSpatialReference* srs = ds.GetSpatialRef()) srs->exportToWkt(&wkt);
+  s << "\n" << (wkt ? wkt : "") << "\n";
+  CPLFree(wkt);
+  for (char** m = ds.GetMetadata(); m && *m; ++m) s << *m << "\n";
+  for (int b = 1; b <= ds.GetRasterCount(); ++b) {
+    GDALRasterBand* band = ds.GetRasterBand(b);
+    int has = 0;
+    const double nodata = band->GetNoDataValue(&has);
+    s << "band " << b << " " << GDALGetDataTypeName(band->GetRasterDataType()) << " nodata "
+      << (has ? std::to_string(nodata) : "none") << " '" << band->GetDescription() << "' '"
+      << band->GetUnitType() << "'\n";
+    for (char** m = band->GetMetadata(); m && *m; ++m) s << "  " << *m << "\n";
+    for (int o = 0; o < band->GetOverviewCount(); ++o)
+      s << "  overview " << band->GetOverview(o)->GetXSize() << "x"
+        << band->GetOverview(o)->GetYSize() << "\n";
+  }
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("COG written by standort: what GDAL's COG driver writes, in separate planes", "[cog]") {
+  // standort writes ZSTD COGs itself (cog_file.cpp); an explicit predictor goes through GDAL's COG
+  // driver. Both files must read back the same everywhere: cells, every overview, georeferencing,
+  // metadata. Edge tiles in both directions, two overview levels, nodata, NaN and negative zero.
+  standort::test::TempDir dir;
+  const Grid g(370000.0, 5712000.0, 10.0, 1100, 700, "EPSG:25832");
+  std::vector<float> a(static_cast<std::size_t>(g.cell_count())), b(a.size()), c(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double x = static_cast<double>(i % 1100), y = static_cast<double>(i / 1100);
+    a[i] = static_cast<float>(std::hypot(x - 300.0, y - 200.0) * 10.0);
+    b[i] = static_cast<float>(i % 13);
+    c[i] = static_cast<float>(std::sin(x * 0.01) * std::cos(y * 0.013));
+  }
+  for (std::size_t i = 0; i < 5000; ++i) a[i * 7] = -9999.0f;
+  c[17] = std::nanf("");
+  c[18] = -0.0f;
+  const std::vector<layers::BandOut> bands{
+      {a, "distance", "m", {{"formula", "x"}}}, {b, "nearest id", "", {}}, {c, "wave", "", {}}};
+  layers::GeoTiffOptions ours;
+  ours.metadata["scenario"] = "Bochum – Wir-Gefühl";
+  layers::write_geotiff(dir / "ours.tif", g, bands, ours);
+  layers::GeoTiffOptions gdal = ours;
+  gdal.predictor = "FLOATING_POINT";
+  layers::write_geotiff(dir / "gdal.tif", g, bands, gdal);
+  CHECK(only_final_files(dir.path()));
+
+  const auto x = open_raster(dir / "ours.tif");
+  const auto y = open_raster(dir / "gdal.tif");
+  REQUIRE(x);
+  REQUIRE(y);
+  CHECK(structure(*x, "LAYOUT") == "COG");
+  CHECK(structure(*x, "COMPRESSION") == "ZSTD");
+  CHECK(structure(*x, "INTERLEAVE") == "BAND");  // GDAL 3.6's COG driver: PIXEL
+  CHECK(structure(*y, "INTERLEAVE") == "PIXEL");
+  const char* predictor = x->GetRasterBand(1)->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  if (!predictor) predictor = x->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
+  REQUIRE(predictor);
+  CHECK(std::string(predictor) == "3");
+  CHECK(described(*x) == described(*y));
+  REQUIRE(x->GetRasterBand(1)->GetOverviewCount() == 2);
+  for (int band = 1; band <= 3; ++band)
+    for (int o = -1; o < 2; ++o) {
+      INFO("band " << band << ", overview " << o);
+      CHECK(band_bytes(*x, band, o) == band_bytes(*y, band, o));
+    }
+  // GDAL's COG validator accepts the file.
+  const std::string cmd =
+      "/usr/bin/python3 -m osgeo_utils.samples.validate_cloud_optimized_geotiff"
+      " -q '" +
+      (dir / "ours.tif").string() + "' > /dev/null 2>&1";
+  if (std::filesystem::exists("/usr/lib/python3/dist-packages/osgeo_utils"))
+    CHECK(std::system(cmd.c_str()) == 0);
+  else
+    WARN("SKIPPED: python3-gdal is not installed; the COG validator did not run");
+
+  // Compressed on several threads: the same bytes.
+  layers::GeoTiffOptions threaded = ours;
+  threaded.threads = 3;
+  layers::write_geotiff(dir / "threaded.tif", g, bands, threaded);
+  CHECK(read_all(dir / "threaded.tif") == read_all(dir / "ours.tif"));
+}
+
+TEST_CASE("COG written by standort: categorical Byte bands read back like GDAL's", "[cog]") {
+  standort::test::TempDir dir;
+  const Grid g(370000.0, 5712000.0, 10.0, 700, 530, "EPSG:25832");
+  std::vector<std::uint8_t> codes(static_cast<std::size_t>(g.cell_count())), count(codes.size());
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    codes[i] = static_cast<std::uint8_t>((i / 37 + i / 5000) % 4);
+    count[i] = static_cast<std::uint8_t>(codes[i] == 0 ? 0 : 1 + i % 3);
+    if (i % 1013 == 0) codes[i] = 255;
+  }
+  const std::vector<layers::BandOut> bands{{{}, "reason", "", {{"legend", "0 = none"}}, codes},
+                                           {{}, "count", "", {}, count}};
+  layers::GeoTiffOptions o;
+  o.overview_resampling = "NEAREST";
+  layers::write_geotiff(dir / "ours.tif", g, bands, o);
+  o.predictor = "STANDARD";
+  layers::write_geotiff(dir / "gdal.tif", g, bands, o);
+  const auto x = open_raster(dir / "ours.tif");
+  const auto y = open_raster(dir / "gdal.tif");
+  REQUIRE(x);
+  REQUIRE(y);
+  CHECK(structure(*x, "LAYOUT") == "COG");
+  CHECK(described(*x) == described(*y));
+  REQUIRE(x->GetRasterBand(1)->GetOverviewCount() == 1);
+  for (int band = 1; band <= 2; ++band)
+    for (int o = -1; o < 1; ++o) {
+      INFO("band " << band << ", overview " << o);
+      CHECK(band_bytes(*x, band, o) == band_bytes(*y, band, o));
+    }
+}
+
+TEST_CASE("COG predictor: names checked; GDAL's horizontal differencing when asked", "[cog]") {
   standort::test::TempDir dir;
   const Grid g(370000.0, 5712000.0, 10.0, 300, 200, "EPSG:25832");
   const std::vector<float> a(static_cast<std::size_t>(g.cell_count()), 1.5f);
   layers::GeoTiffOptions o;
+  o.predictor = "STANDARD";
   layers::write_geotiff(dir / "two.tif", g, {{a, "distance", "m", {}}, {a, "id", "", {}}}, o);
-  GDALAllRegister();
-  std::unique_ptr<GDALDataset> ds(
-      GDALDataset::Open((dir / "two.tif").c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  const auto ds = open_raster(dir / "two.tif");
   REQUIRE(ds);
   const char* predictor = ds->GetRasterBand(1)->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
   if (!predictor) predictor = ds->GetMetadataItem("PREDICTOR", "IMAGE_STRUCTURE");
