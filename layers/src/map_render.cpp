@@ -1,19 +1,15 @@
 #include "standort/layers/map_render.hpp"
 
-#include "gdal_handles.hpp"
 #include "geos_handles.hpp"
 #include "standort/engine/error.hpp"
 #include "standort/layers/atomic_file.hpp"
-#include "standort/layers/gdal_env.hpp"
 #include "standort/layers/text.hpp"
 
 #include <cairo.h>
-#include <cpl_string.h>
-#include <cpl_vsi.h>
-#include <gdal_priv.h>
 #include <geos_c.h>
 #include <gio/gio.h>
 #include <librsvg/rsvg.h>
+#include <png.h>
 
 #include <boost/geometry/algorithms/area.hpp>
 #include <boost/geometry/algorithms/centroid.hpp>
@@ -458,47 +454,67 @@ struct PixelBuffer {
   std::ptrdiff_t pixel_stride = 0, line_stride = 0;
 };
 
-/// PNG bytes of `pixels` from GDAL's PNG driver (zlib level `zlevel`), through /vsimem/. The
-/// pixels are read in place, not copied.
+/// libpng's error and warning handlers: the message is kept for the exception, nothing printed.
+struct PngMessages {
+  std::string error;
+};
+
+void png_failed(png_structp png, png_const_charp message) {
+  static_cast<PngMessages*>(png_get_error_ptr(png))->error = message ? message : "unknown error";
+  png_longjmp(png, 1);
+}
+
+void png_warned(png_structp, png_const_charp) {}
+
+void png_append(png_structp png, png_bytep data, png_size_t length) {
+  auto* out = static_cast<std::string*>(png_get_io_ptr(png));
+  try {
+    out->append(reinterpret_cast<const char*>(data), length);
+  } catch (...) {
+    png_error(png, "out of memory");
+  }
+}
+
+void png_no_flush(png_structp) {}
+
+/// PNG bytes of `pixels` (8-bit RGB, or RGBA with four channels) at zlib level `zlevel`, every
+/// row with the "up" filter: on standort's maps it gives smaller files than libpng's adaptive
+/// choice among all filters, in less than half the time.
 std::string encode_png(const PixelBuffer& pixels, int zlevel, const std::string& where) {
-  init_gdal();
-  GdalErrorTrap trap;
-  auto fail = [&](const std::string& what) {
-    throw std::runtime_error(where + ": " + what +
-                             (trap.last_error().empty() ? "" : ": " + trap.last_error()));
-  };
-  GDALDriver* mem_driver = GetGDALDriverManager()->GetDriverByName("MEM");
-  GDALDriver* png_driver = GetGDALDriverManager()->GetDriverByName("PNG");
-  if (!mem_driver || !png_driver) fail("GDAL lacks the MEM or PNG driver");
-  DatasetPtr mem(mem_driver->Create("", pixels.width, pixels.height, 0, GDT_Byte, nullptr));
-  if (!mem) fail("cannot create the in-memory image");
-  for (std::size_t band = 0; band < pixels.channels.size(); ++band) {
-    char pointer[64];
-    std::snprintf(pointer, sizeof pointer, "DATAPOINTER=%p",
-                  static_cast<const void*>(pixels.data + pixels.channels[band]));
-    CPLStringList options;
-    options.AddString(pointer);
-    options.SetNameValue("PIXELOFFSET", std::to_string(pixels.pixel_stride).c_str());
-    options.SetNameValue("LINEOFFSET", std::to_string(pixels.line_stride).c_str());
-    if (mem->AddBand(GDT_Byte, options.List()) != CE_None) fail("cannot attach an image band");
-    mem->GetRasterBand(static_cast<int>(band) + 1)
-        ->SetColorInterpretation(
-            static_cast<GDALColorInterp>(GCI_RedBand + static_cast<int>(band)));
+  const int channels = static_cast<int>(pixels.channels.size());
+  std::string out;
+  PngMessages messages;
+  std::vector<png_byte> row(static_cast<std::size_t>(pixels.width) * channels);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, &messages, png_failed, png_warned);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!png || !info) {
+    png_destroy_write_struct(&png, nullptr);
+    throw std::runtime_error(where + ": encoding a PNG failed: out of memory");
   }
-  static std::atomic<unsigned long> counter{0};
-  const std::string path = "/vsimem/standort-map-" + std::to_string(counter.fetch_add(1)) + ".png";
-  CPLStringList create;
-  create.SetNameValue("ZLEVEL", std::to_string(zlevel).c_str());
-  {
-    DatasetPtr out(
-        png_driver->CreateCopy(path.c_str(), mem.get(), FALSE, create.List(), nullptr, nullptr));
-    if (!out) fail("encoding a PNG failed");
+  // Only objects constructed before setjmp live in this frame, so the jump skips no destructor.
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    throw std::runtime_error(where + ": encoding a PNG failed: " + messages.error);
   }
-  vsi_l_offset length = 0;
-  VsiBufferPtr buffer(VSIGetMemFileBuffer(path.c_str(), &length, TRUE));
-  VSIUnlink((path + ".aux.xml").c_str());
-  if (!buffer || !trap.errors().empty()) fail("encoding a PNG failed");
-  return std::string(reinterpret_cast<const char*>(buffer.get()), static_cast<std::size_t>(length));
+  png_set_write_fn(png, &out, png_append, png_no_flush);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(pixels.width),
+               static_cast<png_uint_32>(pixels.height), 8,
+               channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, zlevel);
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+  png_write_info(png, info);
+  for (int y = 0; y < pixels.height; ++y) {
+    const std::uint8_t* src = pixels.data + static_cast<std::ptrdiff_t>(y) * pixels.line_stride;
+    png_byte* dst = row.data();
+    for (int x = 0; x < pixels.width; ++x, src += pixels.pixel_stride)
+      for (int c = 0; c < channels; ++c) *dst++ = src[pixels.channels[static_cast<std::size_t>(c)]];
+    png_write_row(png, row.data());
+  }
+  png_write_end(png, info);
+  png_destroy_write_struct(&png, &info);
+  return out;
 }
 
 void append_base64(std::string& out, std::string_view bytes) {
@@ -1121,8 +1137,8 @@ void composite_rgba(cairo_surface_t* surface, const std::vector<std::uint8_t>& r
 /// PNG bytes (8-bit RGB) of an RGB24 cairo surface.
 std::string surface_png(cairo_surface_t* surface, const std::string& where) {
   cairo_surface_flush(surface);
-  // Cairo's RGB24 pixels are native-endian 32-bit words 0xXXRRGGBB; GDAL's PNG driver reads the
-  // colour bytes in place (cairo's own PNG writer only offers zlib's slower default level).
+  // Cairo's RGB24 pixels are native-endian 32-bit words 0xXXRRGGBB; the colour bytes are read in
+  // place (cairo's own PNG writer only offers libpng's slower defaults).
   const bool little = std::endian::native == std::endian::little;
   const PixelBuffer pixels{cairo_image_surface_get_data(surface),
                            cairo_image_surface_get_width(surface),

@@ -98,6 +98,7 @@ double attr(const CPLXMLNode* node, const char* name) {
 class PngImage {
  public:
   explicit PngImage(const std::string& bytes) : m_bytes(bytes) {
+    GDALAllRegister();
     static int counter = 0;
     m_path = "/vsimem/test-map-" + std::to_string(counter++) + ".png";
     VSILFILE* f = VSIFileFromMemBuffer(m_path.c_str(), reinterpret_cast<GByte*>(m_bytes.data()),

@@ -459,9 +459,9 @@ TEST_CASE("COG written by standort: categorical Byte bands read back like GDAL's
   CHECK(described(*x) == described(*y));
   REQUIRE(x->GetRasterBand(1)->GetOverviewCount() == 1);
   for (int band = 1; band <= 2; ++band)
-    for (int o = -1; o < 1; ++o) {
-      INFO("band " << band << ", overview " << o);
-      CHECK(band_bytes(*x, band, o) == band_bytes(*y, band, o));
+    for (int level = -1; level < 1; ++level) {
+      INFO("band " << band << ", overview " << level);
+      CHECK(band_bytes(*x, band, level) == band_bytes(*y, band, level));
     }
 }
 
