@@ -260,6 +260,7 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
                                                             options.zstd_level)))
           throw std::runtime_error(where + ": cannot set up ZSTD compression");
         std::vector<unsigned char> raw(tile_bytes);
+        std::vector<char> scratch(ZSTD_compressBound(tile_bytes));
         std::vector<float> row_f(k_tile);
         std::vector<unsigned char> row_b(k_tile), planes(4 * k_tile);
         for (std::int64_t t = begin; t < end; ++t) {
@@ -285,13 +286,13 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
               float_predict_row(row_f.data(), planes.data(), out);
             }
           }
-          std::string& dst = packed[static_cast<std::size_t>(t)];
-          dst.resize(ZSTD_compressBound(tile_bytes));
           const std::size_t n =
-              ZSTD_compress2(context.get(), dst.data(), dst.size(), raw.data(), raw.size());
+              ZSTD_compress2(context.get(), scratch.data(), scratch.size(), raw.data(), raw.size());
           if (ZSTD_isError(n))
             throw std::runtime_error(where + ": ZSTD compression failed: " + ZSTD_getErrorName(n));
-          dst.resize(n);
+          // Only the compressed bytes are kept: a tile-sized buffer per tile would hold (and
+          // touch) the whole raster's size again.
+          packed[static_cast<std::size_t>(t)].assign(scratch.data(), n);
         }
       },
       1);

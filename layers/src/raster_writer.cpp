@@ -215,35 +215,46 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   for (const auto& [key, value] : options.metadata)
     mem->SetMetadataItem(key.c_str(), value.c_str());
 
-  // Overviews are built in memory and handed to the COG driver as they are; letting the driver
-  // build them goes through a compressed temporary file and takes several times longer. GDAL
-  // 3.6's AVERAGE on Float32 costs about as much as compressing the band, so those overviews are
-  // computed here (the same area-weighted mean, checked against GDAL's by the tests) and GDAL only
-  // allocates them ("NONE"); NEAREST is cheap in GDAL and stays there.
+  // Overviews are computed in memory: letting GDAL's COG driver build them goes through a
+  // compressed temporary file and takes several times longer. GDAL 3.6's AVERAGE on Float32 costs
+  // about as much as compressing the band, so those overviews are computed here (the same
+  // area-weighted mean with GDAL's footprints and sizes, checked against GDAL's by the tests);
+  // NEAREST is cheap in GDAL and stays there. Overview f of an n-cell axis has ceil(n / f) cells,
+  // as GDAL makes it.
   std::vector<int> levels;
   for (int f = 2; options.cog && std::max(cols, rows) / f >= 256; f *= 2) levels.push_back(f);
   const bool own_average = !categorical && options.overview_resampling == "AVERAGE";
-  if (!levels.empty() &&
-      mem->BuildOverviews(own_average ? "NONE" : options.overview_resampling.c_str(),
-                          static_cast<int>(levels.size()), levels.data(), 0, nullptr, nullptr,
-                          nullptr) != CE_None)
-    fail("building overviews failed");
+  const bool own_file = options.compression == "ZSTD" && options.predictor == "AUTO";
+  bool mem_overviews = false;  // whether GDAL's MEM dataset has (allocated) its overviews
+  auto build_mem_overviews = [&](const char* resampling) {
+    if (mem_overviews || levels.empty()) return;
+    if (mem->BuildOverviews(resampling, static_cast<int>(levels.size()), levels.data(), 0, nullptr,
+                            nullptr, nullptr) != CE_None)
+      fail("building overviews failed");
+    mem_overviews = true;
+  };
+  if (!own_average) build_mem_overviews(options.overview_resampling.c_str());
   // Every overview's cells, band by band: computed here (AVERAGE) or read back from GDAL's.
   std::vector<std::vector<std::vector<unsigned char>>> overview_cells(levels.size());
+  std::vector<std::pair<int, int>> overview_size;
   const std::size_t cell_bytes = categorical ? 1 : 4;
   for (std::size_t o = 0; o < levels.size(); ++o) {
+    const int f = levels[o];
+    const int w = (cols + f - 1) / f, h = (rows + f - 1) / f;
+    overview_size.emplace_back(w, h);
     for (std::size_t i = 0; i < bands.size(); ++i) {
-      GDALRasterBand* ov =
-          mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
-      if (!ov) fail("building overviews failed");
-      const int w = ov->GetXSize(), h = ov->GetYSize();
       std::vector<unsigned char> cells(static_cast<std::size_t>(w) * h * cell_bytes);
       if (own_average) {
         std::vector<float> reduced;
         average_overview(bands[i].cells, cols, rows, options.nodata, w, h, reduced);
         std::memcpy(cells.data(), reduced.data(), cells.size());
-      } else if (ov->RasterIO(GF_Read, 0, 0, w, h, cells.data(), w, h, type, 0, 0) != CE_None) {
-        fail("reading an overview failed");
+      } else {
+        GDALRasterBand* ov =
+            mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
+        if (!ov || ov->GetXSize() != w || ov->GetYSize() != h)
+          fail("GDAL made overviews of unexpected sizes");
+        if (ov->RasterIO(GF_Read, 0, 0, w, h, cells.data(), w, h, type, 0, 0) != CE_None)
+          fail("reading an overview failed");
       }
       overview_cells[o].push_back(std::move(cells));
     }
@@ -254,7 +265,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   // compressed straight from the engine's cells, bands in separate planes each with its own
   // predictor, which GDAL 3.6's COG driver cannot do (it interleaves bands by pixel); other
   // compressions and predictors go through GDAL.
-  if (options.compression == "ZSTD" && options.predictor == "AUTO") {
+  if (own_file) {
     CogFileOptions cog;
     cog.byte_cells = categorical;
     cog.fill = categorical ? options.code_nodata : options.nodata;
@@ -269,8 +280,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
       images[0].bands.push_back(categorical ? static_cast<const void*>(band.codes.data())
                                             : static_cast<const void*>(band.cells.data()));
     for (std::size_t o = 0; o < levels.size(); ++o) {
-      GDALRasterBand* ov = mem->GetRasterBand(1)->GetOverview(static_cast<int>(o));
-      images[o + 1] = {ov->GetXSize(), ov->GetYSize(), {}};
+      images[o + 1] = {overview_size[o].first, overview_size[o].second, {}};
       for (const auto& cells : overview_cells[o]) images[o + 1].bands.push_back(cells.data());
     }
     AtomicPath tmp(target);
@@ -279,14 +289,20 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
       return;
     }
   }
-  for (std::size_t o = 0; o < levels.size(); ++o)
-    for (std::size_t i = 0; i < bands.size(); ++i) {
-      GDALRasterBand* ov =
-          mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
-      if (ov->RasterIO(GF_Write, 0, 0, ov->GetXSize(), ov->GetYSize(), overview_cells[o][i].data(),
-                       ov->GetXSize(), ov->GetYSize(), type, 0, 0) != CE_None)
-        fail("writing an overview failed");
-    }
+  // Through GDAL's COG driver, which takes the overviews from the MEM dataset.
+  build_mem_overviews("NONE");
+  if (own_average)
+    for (std::size_t o = 0; o < levels.size(); ++o)
+      for (std::size_t i = 0; i < bands.size(); ++i) {
+        GDALRasterBand* ov =
+            mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));
+        const auto [w, h] = overview_size[o];
+        if (!ov || ov->GetXSize() != w || ov->GetYSize() != h)
+          fail("GDAL made overviews of unexpected sizes");
+        if (ov->RasterIO(GF_Write, 0, 0, w, h, overview_cells[o][i].data(), w, h, type, 0, 0) !=
+            CE_None)
+          fail("writing an overview failed");
+      }
 
   AtomicPath tmp(target);
   CPLStringList create_options;
