@@ -308,7 +308,8 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   CPLStringList create_options;
   create_options.SetNameValue("COMPRESS", options.compression.c_str());
   create_options.SetNameValue("PREDICTOR", predictor_for(options, bands.size(), categorical));
-  create_options.SetNameValue("LEVEL", std::to_string(options.level).c_str());
+  // GDAL's drivers take levels from 1; zstd's fast (negative) levels apply to standort's writer.
+  create_options.SetNameValue("LEVEL", std::to_string(std::max(1, options.level)).c_str());
   create_options.SetNameValue("BLOCKSIZE", "512");
   create_options.SetNameValue("BIGTIFF", "IF_SAFER");
   create_options.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");
@@ -484,7 +485,7 @@ void GeoTiffStream::finish() {
     CPLStringList create;
     create.SetNameValue("COMPRESS", m.options.compression.c_str());
     create.SetNameValue("PREDICTOR", predictor_for(m.options, m.bands.size(), false));
-    create.SetNameValue("LEVEL", std::to_string(m.options.level).c_str());
+    create.SetNameValue("LEVEL", std::to_string(std::max(1, m.options.level)).c_str());
     create.SetNameValue("BLOCKSIZE", "512");
     create.SetNameValue("BIGTIFF", "IF_SAFER");
     create.SetNameValue("OVERVIEWS", levels.empty() ? "NONE" : "FORCE_USE_EXISTING");

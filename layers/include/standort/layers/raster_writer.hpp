@@ -35,7 +35,10 @@ struct GeoTiffOptions {
   /// the floating-point predictor, read by every GDAL >= 2.3 and so by QGIS) or "DEFLATE" (for
   /// readers without ZSTD).
   std::string compression = "ZSTD";
-  int level = 1;  ///< compression level: 1 is fastest; higher levels give little for Float32
+  /// Compression level. The default, ZSTD's fast level -1, applies to the COGs standort writes
+  /// itself: on the default run's rasters it compresses as well as level 1 (101.1 against 101.0 MB)
+  /// in a fifth less time. GDAL's drivers take levels from 1, so -1 means 1 there.
+  int level = -1;
   /// COG predictor. "AUTO" (the default) with ZSTD: standort writes the file itself, bands in
   /// separate planes, the floating-point predictor for Float32 bands and horizontal differencing
   /// for Byte bands (each band predicted on its own compresses best: on Bochum's default run the
