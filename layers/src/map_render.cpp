@@ -457,11 +457,12 @@ struct PixelBuffer {
 
 /// libpng's error and warning handlers: the message is kept for the exception, nothing printed.
 struct PngMessages {
-  std::string error;
+  char error[256] = {};  // fixed size: nothing may throw inside libpng's C frames
 };
 
 void png_failed(png_structp png, png_const_charp message) {
-  static_cast<PngMessages*>(png_get_error_ptr(png))->error = message ? message : "unknown error";
+  auto* messages = static_cast<PngMessages*>(png_get_error_ptr(png));
+  std::snprintf(messages->error, sizeof messages->error, "%s", message ? message : "unknown error");
   png_longjmp(png, 1);
 }
 
@@ -496,7 +497,7 @@ std::string encode_png(const PixelBuffer& pixels, int zlevel, const std::string&
   // Only objects constructed before setjmp live in this frame, so the jump skips no destructor.
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
-    throw std::runtime_error(where + ": encoding a PNG failed: " + messages.error);
+    throw std::runtime_error(where + ": encoding a PNG failed: " + std::string(messages.error));
   }
   png_set_write_fn(png, &out, png_append, png_no_flush);
   png_set_IHDR(png, info, static_cast<png_uint_32>(pixels.width),

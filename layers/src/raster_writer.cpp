@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -113,12 +112,11 @@ Footprints footprints(int n, int m) {
   return f;
 }
 
-/// `out` = the w x h overview of `cells` (cols x rows): the area-weighted mean of the valid cells
-/// under each overview cell, nodata where there are none (GDAL's AVERAGE).
+/// `out` (w x h cells) = the overview of `cells` (cols x rows): the area-weighted mean of the valid
+/// cells under each overview cell, nodata where there are none (GDAL's AVERAGE).
 void average_overview(std::span<const float> cells, int cols, int rows, float nodata, int w, int h,
-                      std::vector<float>& out) {
+                      float* out) {
   const Footprints fx = footprints(cols, w), fy = footprints(rows, h);
-  out.assign(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), nodata);
   std::vector<double> sum(static_cast<std::size_t>(w)), total(static_cast<std::size_t>(w));
   for (int j = 0; j < h; ++j) {
     std::fill(sum.begin(), sum.end(), 0.0);
@@ -140,9 +138,9 @@ void average_overview(std::span<const float> cells, int cols, int rows, float no
         total[i] += t * wy;
       }
     }
-    float* dst = out.data() + static_cast<std::size_t>(j) * w;
+    float* dst = out + static_cast<std::size_t>(j) * w;
     for (int i = 0; i < w; ++i)
-      if (total[i] > 0.0) dst[i] = static_cast<float>(sum[i] / total[i]);
+      dst[i] = total[i] > 0.0 ? static_cast<float>(sum[i] / total[i]) : nodata;
   }
 }
 
@@ -243,11 +241,11 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     const int w = (cols + f - 1) / f, h = (rows + f - 1) / f;
     overview_size.emplace_back(w, h);
     for (std::size_t i = 0; i < bands.size(); ++i) {
+      // Byte-typed storage for either cell type; operator new aligns it for float.
       std::vector<unsigned char> cells(static_cast<std::size_t>(w) * h * cell_bytes);
       if (own_average) {
-        std::vector<float> reduced;
-        average_overview(bands[i].cells, cols, rows, options.nodata, w, h, reduced);
-        std::memcpy(cells.data(), reduced.data(), cells.size());
+        average_overview(bands[i].cells, cols, rows, options.nodata, w, h,
+                         reinterpret_cast<float*>(cells.data()));
       } else {
         GDALRasterBand* ov =
             mem->GetRasterBand(static_cast<int>(i) + 1)->GetOverview(static_cast<int>(o));

@@ -371,6 +371,19 @@ std::string described(GDALDataset& ds) {
   return s.str();
 }
 
+/// Every band of `x`, and every overview of it, reads back the same cells as `y`'s.
+void check_same_cells(GDALDataset& x, GDALDataset& y) {
+  REQUIRE(x.GetRasterCount() == y.GetRasterCount());
+  for (int band = 1; band <= x.GetRasterCount(); ++band) {
+    const int overviews = x.GetRasterBand(band)->GetOverviewCount();
+    REQUIRE(overviews == y.GetRasterBand(band)->GetOverviewCount());
+    for (int o = -1; o < overviews; ++o) {
+      INFO("band " << band << ", overview " << o);
+      CHECK(band_bytes(x, band, o) == band_bytes(y, band, o));
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("COG written by standort: what GDAL's COG driver writes, in separate planes", "[cog]") {
@@ -413,11 +426,7 @@ TEST_CASE("COG written by standort: what GDAL's COG driver writes, in separate p
   CHECK(std::string(predictor) == "3");
   CHECK(described(*x) == described(*y));
   REQUIRE(x->GetRasterBand(1)->GetOverviewCount() == 2);
-  for (int band = 1; band <= 3; ++band)
-    for (int o = -1; o < 2; ++o) {
-      INFO("band " << band << ", overview " << o);
-      CHECK(band_bytes(*x, band, o) == band_bytes(*y, band, o));
-    }
+  check_same_cells(*x, *y);
   // GDAL's COG validator accepts the file.
   const std::string cmd =
       "/usr/bin/python3 -m osgeo_utils.samples.validate_cloud_optimized_geotiff"
@@ -458,11 +467,7 @@ TEST_CASE("COG written by standort: categorical Byte bands read back like GDAL's
   CHECK(structure(*x, "LAYOUT") == "COG");
   CHECK(described(*x) == described(*y));
   REQUIRE(x->GetRasterBand(1)->GetOverviewCount() == 1);
-  for (int band = 1; band <= 2; ++band)
-    for (int level = -1; level < 1; ++level) {
-      INFO("band " << band << ", overview " << level);
-      CHECK(band_bytes(*x, band, level) == band_bytes(*y, band, level));
-    }
+  check_same_cells(*x, *y);
 }
 
 TEST_CASE("COG predictor: names checked; GDAL's horizontal differencing when asked", "[cog]") {
