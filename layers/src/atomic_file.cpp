@@ -3,6 +3,7 @@
 #include "standort/engine/error.hpp"
 
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -65,7 +66,12 @@ void remove_temporaries(const std::vector<std::filesystem::path>& paths) {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(p.parent_path(), ec)) {
       const std::string sibling = entry.path().filename().string();
-      if (sibling.compare(0, name.size(), name) == 0) {
+      // The name itself or the name with a suffix ("-journal"), but not a longer number: the
+      // temporaries of process 12345 are not this process's (1234) with a digit added.
+      const bool side_file = sibling.size() > name.size() &&
+                             !std::isdigit(static_cast<unsigned char>(sibling[name.size()]));
+      if (sibling.compare(0, name.size(), name) == 0 &&
+          (sibling.size() == name.size() || side_file)) {
         std::error_code ignored;
         std::filesystem::remove_all(entry.path(), ignored);
       }

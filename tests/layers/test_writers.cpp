@@ -58,6 +58,27 @@ TEST_CASE("atomic text writes leave only the final file", "[atomic]") {
   CHECK(std::filesystem::exists(dir / "a.txt"));
 }
 
+TEST_CASE("an interrupted run removes its temporaries and their side files only", "[atomic]") {
+  standort::test::TempDir dir;
+  const auto d = dir.path();
+  auto make = [](const std::filesystem::path& p) { std::ofstream(p) << "x"; };
+  std::filesystem::create_directories(d / ".staging.standort-tmp.123");
+  make(d / ".staging.standort-tmp.123" / "suitability.tif");
+  std::filesystem::create_directories(d / ".staging.standort-tmp.1234");  // process 1234's
+  make(d / ".a.gpkg.standort-tmp.123.1");
+  make(d / ".a.gpkg.standort-tmp.123.1-journal");  // written by GDAL beside the temporary
+  make(d / ".a.gpkg.standort-tmp.123.10");         // another temporary, not listed
+  make(d / "a.gpkg");
+  layers::remove_temporaries({d / ".staging.standort-tmp.123", d / ".a.gpkg.standort-tmp.123.1",
+                              d / "a.gpkg"});  // a.gpkg carries no marker: never removed
+  CHECK_FALSE(std::filesystem::exists(d / ".staging.standort-tmp.123"));
+  CHECK_FALSE(std::filesystem::exists(d / ".a.gpkg.standort-tmp.123.1"));
+  CHECK_FALSE(std::filesystem::exists(d / ".a.gpkg.standort-tmp.123.1-journal"));
+  CHECK(std::filesystem::exists(d / ".staging.standort-tmp.1234"));
+  CHECK(std::filesystem::exists(d / ".a.gpkg.standort-tmp.123.10"));
+  CHECK(std::filesystem::exists(d / "a.gpkg"));
+}
+
 TEST_CASE("write_geotiff produces a COG in EPSG:25832 with nodata, bands and units", "[cog]") {
   standort::test::TempDir dir;
   const Grid g(370000.0, 5712000.0, 10.0, 1100, 700, "EPSG:25832");
