@@ -465,6 +465,34 @@ TEST_CASE("COG written by standort: what GDAL's COG driver writes, in separate p
   CHECK(read_all(dir / "threaded.tif") == read_all(dir / "ours.tif"));
 }
 
+TEST_CASE("COG written by standort: odd sizes, one cell to several tiles, like GDAL's", "[cog]") {
+  // A single cell, single rows and columns longer than a tile, exactly one tile, one cell more
+  // than a tile: edge tiles, no overviews, and overviews of one axis only.
+  standort::test::TempDir dir;
+  const std::vector<std::pair<int, int>> sizes{{1, 1},     {1, 700},   {700, 1},
+                                               {512, 512}, {513, 257}, {300, 1030}};
+  for (const auto& [cols, rows] : sizes) {
+    INFO(cols << " x " << rows);
+    const Grid g(370000.0, 5712000.0, 10.0, cols, rows, "EPSG:25832");
+    std::vector<float> a(static_cast<std::size_t>(g.cell_count()));
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i % 97) * 0.25f;
+    a[0] = -9999.0f;
+    const std::vector<layers::BandOut> bands{{a, "v", "m", {}}};
+    layers::GeoTiffOptions ours;
+    layers::write_geotiff(dir / "ours.tif", g, bands, ours);
+    layers::GeoTiffOptions gdal;
+    gdal.predictor = "FLOATING_POINT";
+    layers::write_geotiff(dir / "gdal.tif", g, bands, gdal);
+    const auto x = open_raster(dir / "ours.tif");
+    const auto y = open_raster(dir / "gdal.tif");
+    REQUIRE(x);
+    REQUIRE(y);
+    CHECK(structure(*x, "LAYOUT") == "COG");
+    CHECK(described(*x) == described(*y));
+    check_same_cells(*x, *y);
+  }
+}
+
 TEST_CASE("COG written by standort: categorical Byte bands read back like GDAL's", "[cog]") {
   standort::test::TempDir dir;
   const Grid g(370000.0, 5712000.0, 10.0, 700, 530, "EPSG:25832");
