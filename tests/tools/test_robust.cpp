@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -101,15 +102,28 @@ void check_complete_files(const std::filesystem::path& out, bool require_all) {
 
 }  // namespace
 
+/// A complete run into `out`, timed: the milliseconds it took (at most 4000).
+int timed_complete_run(const std::filesystem::path& out) {
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  // Capped: under the sanitizers a run takes several times as long, and the test's moments need
+  // not spread over all of it there.
+  return static_cast<int>(std::min<std::int64_t>(ms.count(), 4000));
+}
+
 TEST_CASE("a run killed at random moments leaves only complete files", "[cli][kill]") {
   TempDir dir;
   const auto out = dir / "out";
   reference();
-  REQUIRE(run("run -q -o " + out.string()).code == 0);
-  // Fixed seed: the same moments on every machine; they spread over the whole run (about 1.7 s
-  // here: reading, computing, writing the staged files, moving them into place).
+  const int run_ms = timed_complete_run(out);
+  INFO("a complete run took " << run_ms << " ms");
+  // Fixed seed: the same moments, as fractions of a complete run, on every machine; they spread
+  // over the whole run (reading, computing, writing the staged files, moving them into place), so
+  // most kills land before the run ends however fast the machine is.
   std::mt19937 random(2030);
-  std::uniform_int_distribution<int> delay_ms(0, 1900);
+  std::uniform_int_distribution<int> delay_ms(0, std::max(20, run_ms * 95 / 100));
   int killed = 0;
   for (int i = 0; i < 16; ++i) {
     const int ms = delay_ms(random);
@@ -136,9 +150,10 @@ TEST_CASE("SIGINT and SIGTERM stop a run within 2 s, leaving the previous output
   TempDir dir;
   const auto out = dir / "out";
   reference();
-  REQUIRE(run("run -q -o " + out.string()).code == 0);
+  const int run_ms = timed_complete_run(out);
   for (const int sig : {SIGINT, SIGTERM}) {
-    for (const int ms : {150, 500, 900}) {
+    // Early (reading), in the middle (computing) and late (writing): fractions of a complete run.
+    for (const int ms : {run_ms / 10, run_ms * 4 / 10, run_ms * 7 / 10}) {
       INFO("signal " << sig << " after " << ms << " ms");
       const pid_t pid = start_run(out);
       std::this_thread::sleep_for(std::chrono::milliseconds(ms));
