@@ -251,7 +251,8 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
   // not depend on the thread count).
   std::vector<std::string> packed(tiles.size());
   const auto fill_f = static_cast<float>(options.fill);
-  const auto fill_b = static_cast<unsigned char>(options.fill);
+  // Converted for the cell type in use only: a Float32 file's fill (-9999) is no byte.
+  const auto fill_b = static_cast<unsigned char>(options.byte_cells ? options.fill : 0.0);
   parallel_for_blocks(
       static_cast<std::int64_t>(tiles.size()), options.threads,
       [&](std::int64_t begin, std::int64_t end) {
