@@ -403,10 +403,9 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
   };
   put(head.data(), head.size());
   for (const std::string& p : packed) {
-    unsigned char leader[4];
-    const auto n = static_cast<std::uint32_t>(p.size());
-    for (int i = 0; i < 4; ++i) leader[i] = static_cast<unsigned char>((n >> (8 * i)) & 0xff);
-    put(leader, 4);
+    std::string leader;  // the tile's size, as GDAL's BLOCK_LEADER=SIZE_AS_UINT4
+    put32(leader, static_cast<std::uint32_t>(p.size()));
+    put(leader.data(), leader.size());
     put(p.data(), p.size());
     put(p.data() + p.size() - 4, 4);  // the trailer: the last four bytes again
   }

@@ -28,20 +28,19 @@ namespace {
 /// temporaries; followed by the signal's number and the paths.
 constexpr const char* kInterruptedFlag = "--standort-interrupted";
 
-void print_interrupted() {
+/// Removes `paths` (this run's temporaries), says so, and leaves with 128 + `signal`.
+[[noreturn]] void leave_interrupted(const std::vector<std::filesystem::path>& paths, int signal) {
+  standort::layers::remove_temporaries(paths);
   static const char message[] =
       "\nstandort: interrupted; no output of this run was left half-written\n";
   [[maybe_unused]] const auto n = ::write(STDERR_FILENO, message, sizeof message - 1);
+  std::_Exit(signal == SIGINT || signal == SIGTERM ? 128 + signal : 1);
 }
 
 /// The second half of stopping on a signal, in the re-executed process: no thread of the
 /// interrupted run is left to write, so what is removed stays removed.
 [[noreturn]] void finish_interrupted(int argc, char** argv) {
-  const int signal = argc > 2 ? std::atoi(argv[2]) : 0;
-  std::vector<std::filesystem::path> paths(argv + std::min(argc, 3), argv + argc);
-  standort::layers::remove_temporaries(paths);
-  print_interrupted();
-  std::_Exit(signal == SIGINT || signal == SIGTERM ? 128 + signal : 1);
+  leave_interrupted({argv + std::min(argc, 3), argv + argc}, argc > 2 ? std::atoi(argv[2]) : 0);
 }
 
 /// SIGINT and SIGTERM are blocked in every thread and taken by one watcher thread instead of an
@@ -73,9 +72,7 @@ void watch_stop_signals() {
     argv.push_back(nullptr);
     ::execv("/proc/self/exe", argv.data());
     // Not re-executed (no /proc): remove them here, racing with the threads still running.
-    standort::layers::remove_temporaries(paths);
-    print_interrupted();
-    std::_Exit(128 + signal);
+    leave_interrupted(paths, signal);
   }).detach();
 }
 
