@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <span>
 #include <sstream>
 #include <utility>
 
@@ -190,28 +191,36 @@ struct WeightedValue {
   double weight;
 };
 
-// exactextract's WeightedQuantiles::quantile on values already sorted by value and merged; `s`
-// is scratch space.
-double quantile_of_sorted(const std::vector<WeightedValue>& merged, double q,
-                          std::vector<double>& s) {
+// exactextract's WeightedQuantiles::quantile on values already sorted by value and merged:
+// with n values, weights w_i and C_i the sum of the weights before value i, the points
+// s_0 = 0 and s_i = i * w_i + (n - 1) * C_i rise with i; the quantile interpolates between the two
+// values around q * sum(w) * (n - 1). A linear scan finds the first point above it, as a binary
+// search over the stored points would.
+double quantile_of_sorted(std::span<const WeightedValue> merged, double q, double sum_w) {
   const std::size_t n = merged.size();
   if (n == 0) return std::numeric_limits<double>::quiet_NaN();
-  s.resize(n);
-  double sum_w = 0.0;
-  double cumsum = 0.0;
   const double n_minus_1 = static_cast<double>(n) - 1.0;
+  const double target = q * sum_w * n_minus_1;
+  double cumsum = 0.0;
+  double s_prev = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
-    sum_w += merged[i].weight;
-    s[i] = i == 0 ? 0.0 : static_cast<double>(i) * merged[i].weight + n_minus_1 * cumsum;
+    const double s_i =
+        i == 0 ? 0.0 : static_cast<double>(i) * merged[i].weight + n_minus_1 * cumsum;
+    if (s_i > target) {
+      if (i == 0) return merged.front().value;
+      const WeightedValue& l = merged[i - 1];
+      return l.value + (target - s_prev) * (merged[i].value - l.value) / (s_i - s_prev);
+    }
+    s_prev = s_i;
     cumsum += merged[i].weight;
   }
-  const double target = q * sum_w * n_minus_1;
-  const auto right = std::upper_bound(s.begin(), s.end(), target);
-  if (right == s.begin()) return merged.front().value;
-  if (right == s.end()) return merged.back().value;
-  const auto r = static_cast<std::size_t>(right - s.begin());
-  const std::size_t l = r - 1;
-  return merged[l].value + (target - s[l]) * (merged[r].value - merged[l].value) / (s[r] - s[l]);
+  return merged.back().value;
+}
+
+double sum_of_weights(std::span<const WeightedValue> merged) {
+  double sum_w = 0.0;
+  for (const WeightedValue& m : merged) sum_w += m.weight;
+  return sum_w;
 }
 
 // Sorts by value (stable, so equal values keep their order) and merges equal values.
@@ -230,14 +239,8 @@ std::vector<WeightedValue> sort_and_merge(std::vector<WeightedValue> items) {
   return merged;
 }
 
-// A covered cell for the median: its value as a key whose unsigned order is the float order (sign
-// bit flipped for positives, all bits for negatives) and its position in the visit order, where
-// its weight is kept. Eight bytes, so sorting moves little memory.
-struct SortItem {
-  std::uint32_t key;
-  std::uint32_t pos;
-};
-
+// A covered cell's value as a key whose unsigned order is the float order (sign bit flipped for
+// positives, all bits for negatives).
 std::uint32_t sortable_key(float value) {
   const auto bits = std::bit_cast<std::uint32_t>(value);
   return (bits & 0x80000000u) != 0 ? ~bits : (bits | 0x80000000u);
@@ -247,63 +250,86 @@ float value_of_key(std::uint32_t key) {
   return std::bit_cast<float>((key & 0x80000000u) != 0 ? (key & 0x7fffffffu) : ~key);
 }
 
-// SortItem::pos of a cell wholly inside the polygon: its weight is 1 and is not stored.
-constexpr std::uint32_t k_whole_cell = 0xffffffffu;
-
-double weight_of(const SortItem& item, const std::vector<double>& weights) {
-  return item.pos == k_whole_cell ? 1.0 : weights[item.pos];
-}
-
-// Buffers one thread reuses from district to district.
-struct StatsScratch {
-  std::vector<SortItem, NoFillAllocator<SortItem>> items;
-  std::vector<SortItem, NoFillAllocator<SortItem>> buffer;
-  std::vector<double> weights;  // coverage of the collected cells, in visit order
-  std::vector<WeightedValue> merged;
-  std::vector<double> s;
+// A partly covered cell for the median: its key and its coverage.
+struct PartialItem {
+  std::uint32_t key;
+  double weight;
 };
 
-// Stable LSD radix sort of scratch.items by key (three 11-bit digits, counted in one pass; a digit
-// that every key shares is skipped), then equal values merged with their weights summed in the
-// order the cells were visited: the same result as sort_and_merge, several times faster on whole
-// districts. Leaves the merged values in scratch.merged.
-void radix_sort_and_merge(StatsScratch& scratch) {
-  auto& items = scratch.items;
-  const std::size_t n = items.size();
+// Buffers one thread reuses from district to district. Cells wholly inside the polygon (the vast
+// majority, weight 1) are sorted as bare four-byte keys; the few partly covered ones separately,
+// with their weights.
+struct StatsScratch {
+  std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> keys;
+  std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> buffer;
+  std::vector<PartialItem> partial;
+  std::vector<WeightedValue, NoFillAllocator<WeightedValue>> merged;
+};
+
+// LSD radix sort of scratch.keys (three 11-bit digits, counted in one pass; a digit that every
+// key shares is skipped).
+void radix_sort_keys(StatsScratch& scratch) {
+  auto& keys = scratch.keys;
+  const std::size_t n = keys.size();
   scratch.buffer.resize(n);
   constexpr int digit_bits = 11;
   constexpr std::uint32_t buckets = 1u << digit_bits;
-  std::vector<std::size_t> start(3 * buckets, 0);
-  for (const SortItem& item : items)
-    for (int d = 0; d < 3; ++d)
-      ++start[d * buckets + ((item.key >> (d * digit_bits)) & (buckets - 1))];
+  // 32-bit counters keep the three tables in the first-level cache (a window has fewer than 2^32
+  // cells: check_window).
+  std::vector<std::uint32_t> start(3 * buckets, 0);
+  for (const std::uint32_t key : keys) {
+    ++start[key & (buckets - 1)];
+    ++start[buckets + ((key >> digit_bits) & (buckets - 1))];
+    ++start[2 * buckets + (key >> (2 * digit_bits))];
+  }
   for (int d = 0; d < 3; ++d) {
-    std::size_t* count = start.data() + d * buckets;
-    if (std::any_of(count, count + buckets, [&](std::size_t c) { return c == n; })) continue;
-    std::size_t sum = 0;
+    std::uint32_t* count = start.data() + d * buckets;
+    if (std::any_of(count, count + buckets, [&](std::uint32_t c) { return c == n; })) continue;
+    std::uint32_t sum = 0;
     for (std::uint32_t b = 0; b < buckets; ++b) sum += std::exchange(count[b], sum);
     const int shift = d * digit_bits;
-    for (const SortItem& item : items)
-      scratch.buffer[count[(item.key >> shift) & (buckets - 1)]++] = item;
-    items.swap(scratch.buffer);
+    std::uint32_t* out = scratch.buffer.data();
+    for (const std::uint32_t key : keys) out[count[(key >> shift) & (buckets - 1)]++] = key;
+    keys.swap(scratch.buffer);
   }
+}
+
+// Sorts the collected cells by value and merges equal values (also -0 and +0) with their weights
+// summed (1 per whole cell, the coverage of a partly covered one). Returns the distinct values in
+// increasing order.
+std::span<const WeightedValue> sort_and_merge_cells(StatsScratch& scratch) {
+  radix_sort_keys(scratch);
+  auto& partial = scratch.partial;
+  std::stable_sort(partial.begin(), partial.end(),
+                   [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
+  const auto& keys = scratch.keys;
+  auto& merged = scratch.merged;
+  merged.resize(keys.size() + partial.size() + 1);
+  // merged[0] is a NaN sentinel that no value equals, so the first value needs no test of its own.
   // Without branches: whether a value repeats the previous one is unpredictable, and a
   // mispredicted branch per cell costs more than the merge itself.
-  std::vector<WeightedValue>& merged = scratch.merged;
-  merged.resize(n);
-  if (n == 0) return;
-  merged[0] = {value_of_key(items[0].key), weight_of(items[0], scratch.weights)};
+  merged[0] = {std::numeric_limits<double>::quiet_NaN(), 0.0};
+  WeightedValue* m = merged.data();
   std::size_t last = 0;
-  for (std::size_t i = 1; i < n; ++i) {
-    const double value = value_of_key(items[i].key);
-    const double w = weight_of(items[i], scratch.weights);
-    const bool repeat = merged[last].value == value;  // also merges -0 and +0
-    const double base = repeat ? merged[last].weight : 0.0;
+  auto put = [&](double value, double weight) {
+    const bool repeat = m[last].value == value;
+    const double base = repeat ? m[last].weight : 0.0;
     last += repeat ? 0 : 1;
-    merged[last].value = value;
-    merged[last].weight = base + w;
+    m[last].value = value;
+    m[last].weight = base + weight;
+  };
+  std::size_t j = 0;
+  const std::size_t np = partial.size();
+  for (const std::uint32_t key : keys) {
+    // The partly covered cells go in before the first whole cell whose key is not smaller.
+    while (j < np && partial[j].key < key) {
+      put(value_of_key(partial[j].key), partial[j].weight);
+      ++j;
+    }
+    put(value_of_key(key), 1.0);
   }
-  merged.resize(last + 1);
+  for (; j < np; ++j) put(value_of_key(partial[j].key), partial[j].weight);
+  return {m + 1, last};
 }
 
 }  // namespace
@@ -468,7 +494,7 @@ struct RunSums {
 
 template <bool Collect>
 std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, bool has_nodata,
-                            double limit, RunSums& out, SortItem* keys) {
+                            double limit, RunSums& out, std::uint32_t* keys) {
   double sum[4] = {0.0, 0.0, 0.0, 0.0};
   double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   double hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
@@ -482,7 +508,7 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
     valid += ok;
     above += ok && x >= limit;
     if constexpr (Collect) {
-      keys[n] = {sortable_key(v), k_whole_cell};
+      keys[n] = sortable_key(v);
       n += ok;
     }
   };
@@ -515,15 +541,16 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   const bool with_threshold = threshold.has_value();
   double sum_all = 0.0, sum_c = 0.0, sum_cx = 0.0, sum_above = 0.0;
   double lo = INFINITY, hi = -INFINITY;
-  auto& items = scratch.items;
-  std::vector<double>& weights = scratch.weights;
-  std::size_t n_items = 0;
+  auto& keys = scratch.keys;
+  std::vector<PartialItem>& partial = scratch.partial;
+  std::size_t n_keys = 0;
   if (!mean_only) {
     std::size_t capacity = 0;
-    for (const CoveredRun& run : runs) capacity += static_cast<std::size_t>(run.end - run.begin);
-    items.resize(capacity);
+    for (const CoveredRun& run : runs)
+      if (run.full) capacity += static_cast<std::size_t>(run.end - run.begin);
+    keys.resize(capacity);
   }
-  weights.clear();
+  partial.clear();
   std::int64_t cells = 0;
   const bool has_nodata = values.nodata().has_value() && !std::isnan(*values.nodata());
   const float nodata = has_nodata ? *values.nodata() : 0.0f;
@@ -538,9 +565,8 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
         scan_whole_run<false>(row + run.begin, length, nodata, has_nodata, whole_limit, sums,
                               nullptr);
       else
-        n_items += static_cast<std::size_t>(scan_whole_run<true>(row + run.begin, length, nodata,
-                                                                 has_nodata, whole_limit, sums,
-                                                                 items.data() + n_items));
+        n_keys += static_cast<std::size_t>(scan_whole_run<true>(
+            row + run.begin, length, nodata, has_nodata, whole_limit, sums, keys.data() + n_keys));
       sum_all += static_cast<double>(length);
       cells += sums.valid;
       sum_c += static_cast<double>(sums.valid);
@@ -560,16 +586,13 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
       ++cells;
       lo = std::min(lo, x);
       hi = std::max(hi, x);
-      if (!mean_only) {
-        items[n_items++] = {sortable_key(value), static_cast<std::uint32_t>(weights.size())};
-        weights.push_back(f);
-      }
+      if (!mean_only) partial.push_back({sortable_key(value), f});
       sum_c += f;
       sum_cx += f * x;
       if (with_threshold && x >= limit) sum_above += f;
     }
   }
-  items.resize(n_items);
+  keys.resize(n_keys);
   out.covered_area_m2 = sum_all * cell_area;
   out.data_area_m2 = sum_c * cell_area;
   out.cells = cells;
@@ -580,14 +603,16 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   out.mean = sum_cx / sum_c;
   if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
   if (mean_only) return out;
-  double sum_sq = 0.0;
-  for (const SortItem& item : items) {
-    const double d = static_cast<double>(value_of_key(item.key)) - out.mean;
-    sum_sq += weight_of(item, weights) * d * d;
+  const std::span<const WeightedValue> merged = sort_and_merge_cells(scratch);
+  // The spread and the weights' sum over the distinct values, each with its summed weight.
+  double sum_sq = 0.0, sum_w = 0.0;
+  for (const WeightedValue& m : merged) {
+    const double d = m.value - out.mean;
+    sum_sq += m.weight * d * d;
+    sum_w += m.weight;
   }
   out.stddev = std::sqrt(sum_sq / sum_c);
-  radix_sort_and_merge(scratch);
-  out.median = quantile_of_sorted(scratch.merged, 0.5, scratch.s);
+  out.median = quantile_of_sorted(merged, 0.5, sum_w);
   return out;
 }
 
@@ -696,8 +721,8 @@ double weighted_quantile(std::span<const double> values, std::span<const double>
   items.reserve(values.size());
   for (std::size_t i = 0; i < values.size(); ++i)
     if (weights[i] > 0.0 && !std::isnan(values[i])) items.push_back({values[i], weights[i]});
-  std::vector<double> scratch;
-  return quantile_of_sorted(sort_and_merge(std::move(items)), q, scratch);
+  const std::vector<WeightedValue> merged = sort_and_merge(std::move(items));
+  return quantile_of_sorted(merged, q, sum_of_weights(merged));
 }
 
 }  // namespace standort
