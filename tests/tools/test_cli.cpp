@@ -247,6 +247,28 @@ TEST_CASE("standort run writes every output, and each reopens with GDAL", "[cli]
         std::stod(b->GetMetadataItem("STATISTICS_VALID_PERCENT")),
         WithinRel(100.0 * static_cast<double>(n) / static_cast<double>(cells.size()), 1e-12));
   }
+  // Each indicator's style spans its values: a distance ramp ends at the next 100 m above the
+  // largest distance, a density ramp at the largest density (rounded to the legend's decimals).
+  for (std::size_t k = 0; k < 9; ++k) {
+    const std::string& f = rasters[k];
+    INFO(f);
+    std::unique_ptr<GDALDataset> ds(
+        GDALDataset::Open((out / (f + ".tif")).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    REQUIRE(ds);
+    const double top = std::stod(ds->GetRasterBand(1)->GetMetadataItem("STATISTICS_MAXIMUM"));
+    const std::string qml = read_all(out / (f + ".qml"));
+    const auto at = qml.find("maximumValue=\"");
+    REQUIRE(at != std::string::npos);
+    const double ramp_top = std::stod(qml.substr(at + 14));
+    if (f == "business_density") {
+      CHECK_THAT(ramp_top, WithinAbs(top, 0.5));  // shown with no decimals above 100
+    } else {
+      CHECK(top > 1000.0);
+      CHECK(ramp_top >= top);
+      CHECK(ramp_top < top + 100.0);
+      CHECK_THAT(std::fmod(ramp_top, 100.0), WithinAbs(0.0, 1e-9));
+    }
+  }
   for (const char* name : {"campus_distance.tif", "business_density.tif", "suitability.tif"}) {
     INFO(name);
     std::unique_ptr<GDALDataset> ds(

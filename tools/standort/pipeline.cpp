@@ -135,6 +135,7 @@ IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& sou
   r.unit = "m";
   r.metadata["formula"] =
       "Euclidean distance from the cell centre to the nearest feature of '" + c.layer + "'";
+  r.max_value = max_value(r.values);  // the top of the style's colour ramp
   progress.end();
   return r;
 }
