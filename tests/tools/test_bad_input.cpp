@@ -1,7 +1,8 @@
 // The error contract, one bad input at a time: every run on bad input ends with exit code 2 (3
 // for a limit), one message naming the file, layer, feature, what is wrong and the fix, no
-// GDAL/PROJ noise, and no output file. Fixtures are written by the tests themselves (GeoJSON as
-// text, Shapefiles byte by byte, so that the broken ones can be as broken as they need to be).
+// GDAL/PROJ noise, and no output file (not even the output folder). Fixtures are written by the
+// tests themselves (GeoJSON as text, Shapefiles byte by byte, so that the broken ones can be as
+// broken as they need to be).
 #include "standort/layers/text.hpp"
 #include "standort/layers/vector_reader.hpp"
 #include "support.hpp"
@@ -14,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -98,7 +100,9 @@ Result refused(const TempDir& dir, const std::string& scenario, int code,
   CHECK(messages == 1);
   CHECK(layers::valid_utf8(r.output));
   check_no_library_noise(r.output);
-  CHECK(file_count(out) == 0);
+  // Nothing at all: not even the output folder (the run creates it before computing and removes
+  // it again when the run fails).
+  CHECK(!fs::exists(out));
   return r;
 }
 
@@ -693,6 +697,30 @@ TEST_CASE("scenario mistakes: typos, duplicates, decimal commas, weights, roots,
   s.districts = replaced(base.districts, demo_gpkg, (dir / "daten" / "bochum.gpkg").string());
   s.campuses = replaced(base.campuses, demo_gpkg, "daten/bochum.gpkg");
   accepted(dir, s.text());
+
+  // A problem found only while computing, when the output folder is already prepared: still no
+  // folder is left behind, and a folder that held an earlier run's outputs keeps them unchanged.
+  s = base;
+  s.criteria =
+      "[criteria.campus_proximity]\nlayer = \"campuses\"\nmax_distance_m = 1\nbeyond_value = 5\n"
+      "value = { function = \"fuzzy_ms_large\" }\n";
+  const std::string constant = s.text();
+  refused(dir, constant, 2,
+          {"[criteria.campus_proximity].value (mean and std_dev from the indicator)",
+           "std_dev must be greater than 0, got 0"});
+  const fs::path kept = dir / "kept";
+  REQUIRE(run("run -q -o " + kept.string()).code == 0);
+  auto listing = [&] {
+    std::map<std::string, std::uintmax_t> files;
+    for (const auto& e : fs::directory_iterator(kept))
+      files[e.path().filename().string()] = fs::file_size(e.path());
+    return files;
+  };
+  const auto before = listing();
+  write_file(dir / "constant.toml", constant);
+  const Result r = run("run -q " + (dir / "constant.toml").string() + " -o " + kept.string());
+  CHECK(r.code == 2);
+  CHECK(listing() == before);
 
   // toml++ builds nested tables recursively; a key of 100,000 parts is stopped before it.
   std::string deep = "[scenario]\nname = \"deep\"\n\n";

@@ -9,6 +9,7 @@
 #include "standort/engine/density.hpp"
 #include "standort/engine/distance.hpp"
 #include "standort/engine/error.hpp"
+#include "standort/engine/jobs.hpp"
 #include "standort/engine/parallel.hpp"
 #include "standort/engine/rasterize.hpp"
 #include "standort/engine/value_function.hpp"
@@ -24,10 +25,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -589,254 +592,15 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
   progress.note("grid " + std::to_string(grid.cols()) + " x " + std::to_string(grid.rows()) +
                 " cells of " + format_number(grid.cell_size(), 2) + " m in " + grid.crs());
 
-  std::optional<Raster<std::uint8_t>> mask;
-  if (!scenario.grid.mask.empty()) {
-    progress.begin("rasterise mask");
-    mask = rasterize_mask(grid, layer_of(inputs, scenario.grid.mask).polygons);
-    progress.end();
-  }
-
-  struct CriterionResult {
-    const CriterionSpec* spec;
-    IndicatorRaster ind;
-    Raster<float> score;
-    ValueFunction function;  ///< as applied (MS kinds: with the indicator's moments)
-  };
-  std::vector<CriterionResult> results;
-  for (const CriterionSpec& c : scenario.criteria) {
-    CriterionResult r{
-        &c,
-        c.kind == CriterionKind::distance
-            ? distance_indicator(c, layer_of(inputs, c.layer), grid, threads, progress)
-            : density_indicator(c, layer_of(inputs, c.layer), grid, threads, progress),
-        {},
-        {}};
-    progress.begin("score " + c.name);
-    ValueFunction f = c.value.function;
-    if (c.value.moments_from_data) {
-      // ArcGIS's MS memberships take the mean and standard deviation of the input raster.
-      const CellMoments m = cell_moments(r.ind.values, mask ? &*mask : nullptr, threads);
-      if (auto* small = std::get_if<FuzzyMSSmallValue>(&f.definition)) {
-        small->mean = m.mean;
-        small->std_dev = m.std_dev;
-      } else if (auto* large = std::get_if<FuzzyMSLargeValue>(&f.definition)) {
-        large->mean = m.mean;
-        large->std_dev = m.std_dev;
-      }
-      f.validate("[criteria." + c.name + "].value (mean and std_dev from the indicator)");
-    }
-    r.function = f;
-    r.score = apply_value_function(r.ind.values, f, k_nodata, mask ? &*mask : nullptr, threads);
-    progress.end();
-    results.push_back(std::move(r));
-  }
-
-  progress.begin("combine suitability");
-  std::vector<const Raster<float>*> criterion_scores;
-  for (const auto& r : results) criterion_scores.push_back(&r.score);
-  ModelScores model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads);
-  Raster<float>& suitability = model_scores.node_scores.front();
-  progress.end();
-
-  // Exclusions: the first rule that hits a cell is its reason (1-based, in scenario order), and
-  // the count says how many rules hit it. An excluded cell is unsuitable: its score becomes 0.
-  // Byte bands: codes 1..250 (the scenario allows at most 250 rules), 0 = not excluded.
-  constexpr std::uint8_t k_code_nodata = 255;
-  std::optional<Raster<std::uint8_t>> reason, reason_count;
-  std::vector<Raster<std::uint8_t>> rule_hits;  // per rule, kept for the sites only
-  if (!scenario.constraints.empty()) {
-    progress.begin("exclusions");
-    reason.emplace(grid, std::uint8_t{0}, k_code_nodata);
-    reason_count.emplace(grid, std::uint8_t{0}, k_code_nodata);
-    for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
-      const ConstraintSpec& rule = scenario.constraints[k];
-      Raster<std::uint8_t> hit(grid, 0);
-      if (rule.kind == ConstraintKind::inside) {
-        hit = rasterize_mask(grid, layer_of(inputs, rule.layer).polygons);
-      } else if (rule.kind == ConstraintKind::within) {
-        DistanceOptions o;
-        o.threads = threads;
-        o.nearest_index = false;
-        const DistanceField<float> d =
-            distance_to_features<float>(grid, layer_of(inputs, rule.layer), o);
-        const auto dist = d.distance_m.cells();
-        auto h = hit.cells();
-        for (std::size_t i = 0; i < h.size(); ++i)
-          h[i] = static_cast<double>(dist[i]) <= rule.distance_m;
-      } else {
-        const auto it = std::find_if(results.begin(), results.end(),
-                                     [&](const auto& r) { return r.spec->name == rule.criterion; });
-        const auto values = it->ind.values.cells();
-        auto h = hit.cells();
-        for (std::size_t i = 0; i < h.size(); ++i) {
-          const double v = values[i];
-          if (it->ind.values.is_nodata(values[i])) continue;
-          h[i] = rule.above ? v > *rule.above : v < *rule.below;
-        }
-      }
-      auto code = reason->cells();
-      auto count = reason_count->cells();
-      const auto h = hit.cells();
-      for (std::size_t i = 0; i < h.size(); ++i) {
-        if (!h[i]) continue;
-        if (code[i] == 0) code[i] = static_cast<std::uint8_t>(k + 1);
-        if (count[i] < 250) ++count[i];
-      }
-      // Each rule's own cells, for the share of a site it takes (a cell several rules hit
-      // counts for each of them there).
-      if (scenario.sites) rule_hits.push_back(std::move(hit));
-    }
-    // Outside the mask there is no score to exclude: reasons are nodata there too.
-    auto code = reason->cells();
-    auto count = reason_count->cells();
-    auto score = suitability.cells();
-    for (std::size_t i = 0; i < code.size(); ++i) {
-      if (score[i] == k_nodata) {
-        code[i] = count[i] = k_code_nodata;
-      } else if (code[i] > 0) {
-        score[i] = 0.0f;
-        for (auto& c : model_scores.contributions) c.cells()[i] = 0.0f;
-      }
-    }
-    progress.end();
-  }
-
-  // The rasters summarised per district and per site: the overall score, the pillars, each
-  // indicator, each criterion's score (by its mean).
-  std::vector<StatSource> sources;
-  {
-    const Model& model = scenario.model;
-    sources.push_back({"suitability", &suitability, true, false, 1e-6});
-    for (std::size_t k = 1; k < model.nodes.size(); ++k)
-      if (model.nodes[k].criterion < 0)
-        sources.push_back({model.nodes[k].name, &model_scores.node_scores[k], true, false, 1e-6});
-    for (const auto& r : results)
-      sources.push_back({r.spec->name, &r.ind.values, false, false,
-                         r.spec->kind == CriterionKind::distance ? 0.01 : 1e-4});
-    for (const auto& r : results)
-      sources.push_back({r.spec->name + "_score", &r.score, false, true, 1e-6});
-  }
-
-  // District statistics, coverage-weighted, for every district level.
-  std::vector<layers::VectorTable> district_tables;
-  if (!scenario.outputs.districts.empty()) {
-    progress.begin("district statistics");
-    std::optional<Raster<float>> excluded;
-    if (reason) {
-      excluded.emplace(grid, 0.0f, k_nodata);
-      const auto code = reason->cells();
-      auto e = excluded->cells();
-      for (std::size_t i = 0; i < e.size(); ++i)
-        e[i] = code[i] == k_code_nodata ? k_nodata : (code[i] > 0 ? 1.0f : 0.0f);
-    }
-    for (const std::string& level : scenario.outputs.districts)
-      district_tables.push_back(
-          district_statistics(scenario, inputs, level, sources, excluded ? &*excluded : nullptr,
-                              scenario.outputs.suitability_threshold, threads, progress));
-    progress.end();
-  }
-
-  // The best contiguous regions over the cells no rule excludes.
-  std::optional<layers::VectorTable> region_run;
-  if (scenario.regions) {
-    progress.begin("find regions");
-    std::optional<Raster<std::uint8_t>> available;
-    if (reason) {
-      available.emplace(grid, std::uint8_t{0});
-      const auto code = reason->cells();
-      auto a = available->cells();
-      for (std::size_t i = 0; i < a.size(); ++i) a[i] = code[i] == 0 ? 1 : 0;
-    }
-    const std::vector<FoundRegion> found = find_regions(
-        suitability, available ? &*available : nullptr, scenario.regions->options, "[regions]");
-    region_run = region_table(scenario, inputs, found, grid);
-    progress.end();
-    progress.note("found " + std::to_string(found.size()) + " region(s)");
-  }
-
-  // Candidate sites, ranked, and the investors' shortlists.
-  std::optional<SiteRun> site_run;
-  std::optional<MatchTables> matches;
-  if (scenario.sites) {
-    progress.begin("sites");
-    site_run = site_statistics(scenario, inputs, sources, reason ? &*reason : nullptr, rule_hits,
-                               k_code_nodata, scenario.outputs.suitability_threshold, threads);
-    if (!investors.empty())
-      matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
-    progress.end();
-  }
-
-  // Sensitivity of the ranking and of every cell's score to the weights (run --sensitivity).
-  std::optional<layers::VectorTable> sensitivity_sites, sensitivity_sweep;
-  std::optional<Raster<float>> score_sd;
-  nlohmann::json sensitivity_json;
-  auto shortest = [](double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return std::string(buf);
-  };
-  if (sensitivity) {
-    const SensitivitySpec& spec = scenario.sensitivity;
-    progress.begin("sensitivity: weights");
-    const std::vector<std::vector<double>> run_weights =
-        sample_weights(scenario.model, spec.perturbation, "[sensitivity]");
-    progress.end();
-    if (site_run) {
-      progress.begin("sensitivity: sites");
-      std::vector<std::vector<double>> site_scores;
-      for (const SiteRecord& r : site_run->records) {
-        std::vector<double> row;
-        for (const CriterionSpec& c : scenario.criteria) {
-          const auto it = r.scores.find(c.name);
-          row.push_back(it == r.scores.end() ? std::nan("") : it->second);
-        }
-        site_scores.push_back(std::move(row));
-      }
-      const SensitivityResult result = site_sensitivity(
-          scenario.model, site_scores, spec.perturbation, spec.top_k, threads, "[sensitivity]");
-      const std::vector<SweepResult> sweep =
-          one_at_a_time(scenario.model, site_scores, spec.deltas, "[sensitivity] deltas");
-      sensitivity_sites = sensitivity_site_table(site_run->records, site_run->order, result);
-      sensitivity_sweep = sensitivity_sweep_table(scenario.model, site_run->records, result, sweep);
-      progress.end();
-    }
-    progress.begin("sensitivity: cells");
-    const std::size_t cell_runs =
-        spec.cell_runs > 0
-            ? std::min<std::size_t>(static_cast<std::size_t>(spec.cell_runs), run_weights.size())
-            : run_weights.size();
-    const std::vector<std::vector<double>> cell_weights(run_weights.begin(),
-                                                        run_weights.begin() + cell_runs);
-    std::vector<const Raster<float>*> criterion_rasters;
-    for (const auto& r : results) criterion_rasters.push_back(&r.score);
-    score_sd = score_sd_raster(scenario.model, criterion_rasters, cell_weights, k_nodata, threads);
-    // An excluded cell's suitability is 0 whatever the weights.
-    if (reason) {
-      const auto code = reason->cells();
-      auto sd = score_sd->cells();
-      for (std::size_t i = 0; i < sd.size(); ++i)
-        if (code[i] != k_code_nodata && code[i] > 0) sd[i] = 0.0f;
-    }
-    progress.end();
-    sensitivity_json = {
-        {"runs", spec.perturbation.runs},
-        {"cell_runs", cell_runs},
-        {"perturbation",
-         spec.perturbation.kind == WeightPerturbation::Kind::dirichlet
-             ? "dirichlet, concentration " + shortest(spec.perturbation.concentration)
-             : "uniform, +/- " + shortest(spec.perturbation.percent) + " %"},
-        {"seed", spec.perturbation.seed},
-        {"top_k", spec.top_k},
-        {"deltas", spec.deltas},
-        {"cell_method", is_linear(scenario.model) ? "covariance of the global weights"
-                        : is_piecewise_linear(scenario.model)
-                            ? "covariance of the effective weights per order of the OWA children"
-                            : "direct evaluation of every run"}};
-  }
-
-  // Outputs: every file atomically, manifest last.
-  progress.begin("write outputs");
+  // The output folder is prepared before computing, so that each file can be written as soon as
+  // the rasters it needs are final, while the run goes on computing the next ones. A run that
+  // fails leaves no trace: the staging folder goes, and so do the lock file and the folder when
+  // this run created them.
+  std::error_code probe;
+  const bool new_folder = !fs::exists(folder, probe);
   prepare_folder(folder);
+  const bool had_lock = fs::exists(folder / ".standort.lock", probe);
+
   // One run at a time per folder: a second one gets an error naming this one.
   const layers::FolderLock lock(folder);
   layers::remove_stale_temporaries(folder);
@@ -848,20 +612,43 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
   layers::register_temporary(out_dir);
   fs::create_directories(out_dir);
   try {
-    // Every file (with its style) is one job; jobs run in parallel, each compressing on one thread,
-    // and fingerprint what they wrote. The manifest lists the files in job order.
+    // What the writing jobs read is declared before the job queue, so that the queue (which
+    // waits for its running jobs) goes first when an error unwinds this block.
+    struct CriterionResult {
+      const CriterionSpec* spec;
+      IndicatorRaster ind;
+      Raster<float> score;
+      ValueFunction function;  ///< as applied (MS kinds: with the indicator's moments)
+    };
+    std::optional<Raster<std::uint8_t>> mask;
+    std::vector<CriterionResult> results;
+    results.reserve(scenario.criteria.size());  // the jobs hold pointers to the results
+    ModelScores model_scores;
+    // Exclusions: the first rule that hits a cell is its reason (1-based, in scenario order), and
+    // the count says how many rules hit it. An excluded cell is unsuitable: its score becomes 0.
+    // Byte bands: codes 1..250 (the scenario allows at most 250 rules), 0 = not excluded.
+    constexpr std::uint8_t k_code_nodata = 255;
+    std::optional<Raster<std::uint8_t>> reason, reason_count;
+    std::vector<Raster<std::uint8_t>> rule_hits;  // per rule, kept for the sites only
+    std::vector<layers::VectorTable> district_tables;
+    std::optional<layers::VectorTable> region_run;
+    std::optional<SiteRun> site_run;
+    std::optional<MatchTables> matches;
+    std::optional<layers::VectorTable> sensitivity_sites, sensitivity_sweep;
+    std::optional<Raster<float>> score_sd;
+    nlohmann::json sensitivity_json;
+    std::vector<layers::VectorTable> gpkg_tables;
+    std::vector<PlannedMap> maps;
+    // Every file (with its style) is one job, which fingerprints what it wrote; the manifest lists
+    // the files in the order the jobs were added, whichever finished first.
     struct Written {
       fs::path path;
       std::string kind;
       std::string sha256;
     };
     using Job = std::function<void(std::vector<Written>&)>;
-    std::vector<Job> jobs;
-    std::vector<std::size_t> job_bands;  // raster bands a job writes: the big ones start first
-    auto add_job = [&](std::size_t bands, Job job) {
-      jobs.push_back(std::move(job));
-      job_bands.push_back(bands);
-    };
+    std::deque<std::vector<Written>> written;  // per job; a deque keeps each job's slot in place
+
     auto record = [](std::vector<Written>& w, const fs::path& p, const std::string& kind) {
       w.push_back({p, kind, layers::sha256_file(p)});
     };
@@ -874,12 +661,17 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     };
     layers::GeoTiffOptions cog;
     cog.nodata = k_nodata;
-    cog.threads = 1;
     cog.metadata["scenario"] = scenario.name;
     cog.metadata["standort_version"] = STANDORT_VERSION;
     if (!scenario.file.empty())
       cog.metadata["scenario_sha256"] = layers::sha256_file(scenario.file);
     const Model& model = scenario.model;
+    // With fewer raster files than threads, each compresses on several threads.
+    std::size_t raster_files =
+        scenario.criteria.size() * (scenario.outputs.criterion_scores ? 2 : 1) + 2;
+    for (const ModelNode& n : model.nodes) raster_files += n.criterion < 0 ? 1 : 0;
+    cog.threads = std::max<int>(1, resolve_threads(threads) / static_cast<int>(raster_files));
+
     // An indicator's colours (its .qml and its map): distances near is bright, densities dense is
     // bright; the legend's decimals.
     auto indicator_ramp = [](const CriterionResult& r) {
@@ -889,52 +681,158 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
       return std::make_pair(layers::ramp_stops(0.0, top, distance, precision), precision);
     };
-    for (const auto& result : results) {
-      if (!scenario.outputs.cog) break;
-      const CriterionResult* rp = &result;
-      add_job(result.spec->kind == CriterionKind::distance ? 2 : 1,
-              [&, rp](std::vector<Written>& w) {
-                const CriterionResult& r = *rp;
-                const CriterionSpec& c = *r.spec;
-                const fs::path file = out_dir / (c.output + ".tif");
-                layers::GeoTiffOptions o = cog;
-                std::vector<layers::BandOut> bands{
-                    {r.ind.values.cells(), r.ind.description, r.ind.unit, r.ind.metadata}};
-                if (c.kind == CriterionKind::distance) {
-                  o.overview_resampling = "NEAREST";  // the id band must not be averaged
-                  bands.push_back({r.ind.nearest_fid.cells(),
-                                   r.ind.nearest_description,
-                                   "",
-                                   {{"source", layer_of(inputs, c.layer).source}}});
-                }
-                layers::write_geotiff(file, grid, bands, o);
-                record(w, file, "raster");
-                if (scenario.outputs.qml) {
-                  const auto [stops, precision] = indicator_ramp(r);
-                  layers::write_text_atomic(out_dir / (c.output + ".qml"),
-                                            layers::raster_pseudocolor_qml(1, stops, precision));
-                  record(w, out_dir / (c.output + ".qml"), "style");
-                }
-              });
-      if (results.size() > 1 && scenario.outputs.criterion_scores)
-        add_job(1, [&, rp](std::vector<Written>& w) {
-          const CriterionResult& r = *rp;
-          const CriterionSpec& c = *r.spec;
-          const fs::path file = out_dir / (c.name + "_score.tif");
-          layers::write_geotiff(file, grid,
-                                {{r.score.cells(),
-                                  c.name + " score (0..1)",
-                                  "",
-                                  {{"value_function", r.function.describe(r.ind.unit)}}}},
-                                cog);
-          record(w, file, "raster");
-          score_style(w, c.name + "_score");
-        });
+    // Jobs start while the run computes on; with one thread they run at the end, in order.
+    JobQueue jobs(threads);
+    auto add_job = [&](Job job) {
+      std::vector<Written>* slot = &written.emplace_back();
+      jobs.add([job = std::move(job), slot] { job(*slot); });
+    };
+
+    if (!scenario.grid.mask.empty()) {
+      progress.begin("rasterise mask");
+      mask = rasterize_mask(grid, layer_of(inputs, scenario.grid.mask).polygons);
+      progress.end();
     }
+    for (const CriterionSpec& c : scenario.criteria) {
+      CriterionResult r{
+          &c,
+          c.kind == CriterionKind::distance
+              ? distance_indicator(c, layer_of(inputs, c.layer), grid, threads, progress)
+              : density_indicator(c, layer_of(inputs, c.layer), grid, threads, progress),
+          {},
+          {}};
+      progress.begin("score " + c.name);
+      ValueFunction f = c.value.function;
+      if (c.value.moments_from_data) {
+        // ArcGIS's MS memberships take the mean and standard deviation of the input raster.
+        const CellMoments m = cell_moments(r.ind.values, mask ? &*mask : nullptr, threads);
+        if (auto* small = std::get_if<FuzzyMSSmallValue>(&f.definition)) {
+          small->mean = m.mean;
+          small->std_dev = m.std_dev;
+        } else if (auto* large = std::get_if<FuzzyMSLargeValue>(&f.definition)) {
+          large->mean = m.mean;
+          large->std_dev = m.std_dev;
+        }
+        f.validate("[criteria." + c.name + "].value (mean and std_dev from the indicator)");
+      }
+      r.function = f;
+      r.score = apply_value_function(r.ind.values, f, k_nodata, mask ? &*mask : nullptr, threads);
+      progress.end();
+      results.push_back(std::move(r));
+      // Its files are written while the next criteria are computed.
+      if (scenario.outputs.cog) {
+        const CriterionResult* rp = &results.back();
+        // The nearest-feature band is needed by this file only: the job owns it, and it is freed
+        // once written.
+        auto nearest = std::make_shared<Raster<float>>(std::move(results.back().ind.nearest_fid));
+        add_job([&, rp, nearest](std::vector<Written>& w) {
+          const CriterionResult& cr = *rp;
+          const CriterionSpec& cs = *cr.spec;
+          const fs::path file = out_dir / (cs.output + ".tif");
+          layers::GeoTiffOptions o = cog;
+          std::vector<layers::BandOut> bands{
+              {cr.ind.values.cells(), cr.ind.description, cr.ind.unit, cr.ind.metadata}};
+          if (cs.kind == CriterionKind::distance) {
+            o.overview_resampling = "NEAREST";  // the id band must not be averaged
+            bands.push_back({nearest->cells(),
+                             cr.ind.nearest_description,
+                             "",
+                             {{"source", layer_of(inputs, cs.layer).source}}});
+          }
+          layers::write_geotiff(file, grid, bands, o);
+          record(w, file, "raster");
+          if (scenario.outputs.qml) {
+            const auto [stops, precision] = indicator_ramp(cr);
+            layers::write_text_atomic(out_dir / (cs.output + ".qml"),
+                                      layers::raster_pseudocolor_qml(1, stops, precision));
+            record(w, out_dir / (cs.output + ".qml"), "style");
+          }
+        });
+        if (scenario.criteria.size() > 1 && scenario.outputs.criterion_scores)
+          add_job([&, rp](std::vector<Written>& w) {
+            const CriterionResult& cr = *rp;
+            const CriterionSpec& cs = *cr.spec;
+            const fs::path file = out_dir / (cs.name + "_score.tif");
+            layers::write_geotiff(file, grid,
+                                  {{cr.score.cells(),
+                                    cs.name + " score (0..1)",
+                                    "",
+                                    {{"value_function", cr.function.describe(cr.ind.unit)}}}},
+                                  cog);
+            record(w, file, "raster");
+            score_style(w, cs.name + "_score");
+          });
+      }
+    }
+    progress.begin("combine suitability");
+    std::vector<const Raster<float>*> criterion_scores;
+    for (const auto& r : results) criterion_scores.push_back(&r.score);
+    model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads);
+    Raster<float>& suitability = model_scores.node_scores.front();
+    progress.end();
+
+    if (!scenario.constraints.empty()) {
+      progress.begin("exclusions");
+      reason.emplace(grid, std::uint8_t{0}, k_code_nodata);
+      reason_count.emplace(grid, std::uint8_t{0}, k_code_nodata);
+      for (std::size_t k = 0; k < scenario.constraints.size(); ++k) {
+        const ConstraintSpec& rule = scenario.constraints[k];
+        Raster<std::uint8_t> hit(grid, 0);
+        if (rule.kind == ConstraintKind::inside) {
+          hit = rasterize_mask(grid, layer_of(inputs, rule.layer).polygons);
+        } else if (rule.kind == ConstraintKind::within) {
+          DistanceOptions o;
+          o.threads = threads;
+          o.nearest_index = false;
+          const DistanceField<float> d =
+              distance_to_features<float>(grid, layer_of(inputs, rule.layer), o);
+          const auto dist = d.distance_m.cells();
+          auto h = hit.cells();
+          for (std::size_t i = 0; i < h.size(); ++i)
+            h[i] = static_cast<double>(dist[i]) <= rule.distance_m;
+        } else {
+          const auto it = std::find_if(results.begin(), results.end(), [&](const auto& r) {
+            return r.spec->name == rule.criterion;
+          });
+          const auto values = it->ind.values.cells();
+          auto h = hit.cells();
+          for (std::size_t i = 0; i < h.size(); ++i) {
+            const double v = values[i];
+            if (it->ind.values.is_nodata(values[i])) continue;
+            h[i] = rule.above ? v > *rule.above : v < *rule.below;
+          }
+        }
+        auto code = reason->cells();
+        auto count = reason_count->cells();
+        const auto h = hit.cells();
+        for (std::size_t i = 0; i < h.size(); ++i) {
+          if (!h[i]) continue;
+          if (code[i] == 0) code[i] = static_cast<std::uint8_t>(k + 1);
+          if (count[i] < 250) ++count[i];
+        }
+        // Each rule's own cells, for the share of a site it takes (a cell several rules hit
+        // counts for each of them there).
+        if (scenario.sites) rule_hits.push_back(std::move(hit));
+      }
+      // Outside the mask there is no score to exclude: reasons are nodata there too.
+      auto code = reason->cells();
+      auto count = reason_count->cells();
+      auto score = suitability.cells();
+      for (std::size_t i = 0; i < code.size(); ++i) {
+        if (score[i] == k_nodata) {
+          code[i] = count[i] = k_code_nodata;
+        } else if (code[i] > 0) {
+          score[i] = 0.0f;
+          for (auto& c : model_scores.contributions) c.cells()[i] = 0.0f;
+        }
+      }
+      progress.end();
+    }
+    // The scores are final: their files are written while the districts are summarised.
     // The overall score and one raster per pillar, each saying how it was aggregated.
     for (std::size_t k = 0; k < model.nodes.size() && scenario.outputs.cog; ++k) {
       if (model.nodes[k].criterion >= 0) continue;
-      add_job(1, [&, k](std::vector<Written>& w) {
+      add_job([&, k](std::vector<Written>& w) {
         const ModelNode& n = model.nodes[k];
         const std::string stem = k == 0 ? "suitability" : n.name + "_score";
         const fs::path file = out_dir / (stem + ".tif");
@@ -952,7 +850,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       });
     }
     if (reason && scenario.outputs.cog)
-      add_job(2, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         const fs::path file = out_dir / "exclusions.tif";
         std::string legend = "0 = not excluded";
         std::vector<std::string> labels;
@@ -983,7 +881,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       });
     // Per-cell explanation: each criterion's share of the overall score, one band each.
     if (!model_scores.contributions.empty() && scenario.outputs.cog)
-      add_job(results.size(), [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         const fs::path file = out_dir / "explanation.tif";
         std::vector<layers::BandOut> bands;
         for (std::size_t i = 0; i < results.size(); ++i) {
@@ -1002,10 +900,42 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         record(w, file, "raster");
         score_style(w, "explanation");
       });
+    // The rasters summarised per district and per site: the overall score, the pillars, each
+    // indicator, each criterion's score (by its mean).
+    std::vector<StatSource> sources;
+    {
+      sources.push_back({"suitability", &suitability, true, false, 1e-6});
+      for (std::size_t k = 1; k < model.nodes.size(); ++k)
+        if (model.nodes[k].criterion < 0)
+          sources.push_back({model.nodes[k].name, &model_scores.node_scores[k], true, false, 1e-6});
+      for (const auto& r : results)
+        sources.push_back({r.spec->name, &r.ind.values, false, false,
+                           r.spec->kind == CriterionKind::distance ? 0.01 : 1e-4});
+      for (const auto& r : results)
+        sources.push_back({r.spec->name + "_score", &r.score, false, true, 1e-6});
+    }
+
+    // District statistics, coverage-weighted, for every district level.
+    if (!scenario.outputs.districts.empty()) {
+      progress.begin("district statistics");
+      std::optional<Raster<float>> excluded;
+      if (reason) {
+        excluded.emplace(grid, 0.0f, k_nodata);
+        const auto code = reason->cells();
+        auto e = excluded->cells();
+        for (std::size_t i = 0; i < e.size(); ++i)
+          e[i] = code[i] == k_code_nodata ? k_nodata : (code[i] > 0 ? 1.0f : 0.0f);
+      }
+      for (const std::string& level : scenario.outputs.districts)
+        district_tables.push_back(
+            district_statistics(scenario, inputs, level, sources, excluded ? &*excluded : nullptr,
+                                scenario.outputs.suitability_threshold, threads, progress));
+      progress.end();
+    }
     for (const layers::VectorTable& table : district_tables) {
       const layers::VectorTable* t = &table;
       if (scenario.outputs.geojson)
-        add_job(0, [&, t](std::vector<Written>& w) {
+        add_job([&, t](std::vector<Written>& w) {
           const fs::path file = out_dir / (t->name + ".geojson");
           layers::write_geojson_rfc7946(file, *t);
           record(w, file, "vector");
@@ -1016,16 +946,41 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           }
         });
       if (scenario.outputs.csv)
-        add_job(0, [&, t](std::vector<Written>& w) {
+        add_job([&, t](std::vector<Written>& w) {
           const fs::path file = out_dir / (t->name + ".csv");
           write_csv(file, *t);
           record(w, file, "table");
         });
     }
+    // The best contiguous regions over the cells no rule excludes.
+    if (scenario.regions) {
+      progress.begin("find regions");
+      std::optional<Raster<std::uint8_t>> available;
+      if (reason) {
+        available.emplace(grid, std::uint8_t{0});
+        const auto code = reason->cells();
+        auto a = available->cells();
+        for (std::size_t i = 0; i < a.size(); ++i) a[i] = code[i] == 0 ? 1 : 0;
+      }
+      const std::vector<FoundRegion> found = find_regions(
+          suitability, available ? &*available : nullptr, scenario.regions->options, "[regions]");
+      region_run = region_table(scenario, inputs, found, grid);
+      progress.end();
+      progress.note("found " + std::to_string(found.size()) + " region(s)");
+    }
+    // Candidate sites, ranked, and the investors' shortlists.
+    if (scenario.sites) {
+      progress.begin("sites");
+      site_run = site_statistics(scenario, inputs, sources, reason ? &*reason : nullptr, rule_hits,
+                                 k_code_nodata, scenario.outputs.suitability_threshold, threads);
+      if (!investors.empty())
+        matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
+      progress.end();
+    }
     if (site_run) {
       const layers::VectorTable* t = &site_run->table;
       if (scenario.outputs.geojson)
-        add_job(0, [&, t](std::vector<Written>& w) {
+        add_job([&, t](std::vector<Written>& w) {
           const fs::path file = out_dir / "sites.geojson";
           layers::write_geojson_rfc7946(file, *t);
           record(w, file, "vector");
@@ -1037,17 +992,17 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           }
         });
       if (scenario.outputs.csv)
-        add_job(0, [&, t](std::vector<Written>& w) {
+        add_job([&, t](std::vector<Written>& w) {
           write_csv(out_dir / "sites.csv", *t);
           record(w, out_dir / "sites.csv", "table");
         });
-      add_job(0, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         write_site_records(out_dir / "sites.json", site_run->records);
         record(w, out_dir / "sites.json", "table");
       });
     }
     if (matches)
-      add_job(0, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         write_csv(out_dir / "shortlists.csv", matches->shortlists);
         record(w, out_dir / "shortlists.csv", "table");
         write_csv(out_dir / "rejections.csv", matches->rejections);
@@ -1057,7 +1012,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       });
     if (region_run) {
       if (scenario.outputs.geojson)
-        add_job(0, [&](std::vector<Written>& w) {
+        add_job([&](std::vector<Written>& w) {
           layers::write_geojson_rfc7946(out_dir / "regions.geojson", *region_run);
           record(w, out_dir / "regions.geojson", "vector");
           if (scenario.outputs.qml) {
@@ -1069,20 +1024,86 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           }
         });
       if (scenario.outputs.csv)
-        add_job(0, [&](std::vector<Written>& w) {
+        add_job([&](std::vector<Written>& w) {
           write_csv(out_dir / "regions.csv", *region_run);
           record(w, out_dir / "regions.csv", "table");
         });
     }
+    // Sensitivity of the ranking and of every cell's score to the weights (run --sensitivity).
+    auto shortest = [](double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%g", v);
+      return std::string(buf);
+    };
+    if (sensitivity) {
+      const SensitivitySpec& spec = scenario.sensitivity;
+      progress.begin("sensitivity: weights");
+      const std::vector<std::vector<double>> run_weights =
+          sample_weights(scenario.model, spec.perturbation, "[sensitivity]");
+      progress.end();
+      if (site_run) {
+        progress.begin("sensitivity: sites");
+        std::vector<std::vector<double>> site_scores;
+        for (const SiteRecord& r : site_run->records) {
+          std::vector<double> row;
+          for (const CriterionSpec& c : scenario.criteria) {
+            const auto it = r.scores.find(c.name);
+            row.push_back(it == r.scores.end() ? std::nan("") : it->second);
+          }
+          site_scores.push_back(std::move(row));
+        }
+        const SensitivityResult result = site_sensitivity(
+            scenario.model, site_scores, spec.perturbation, spec.top_k, threads, "[sensitivity]");
+        const std::vector<SweepResult> sweep =
+            one_at_a_time(scenario.model, site_scores, spec.deltas, "[sensitivity] deltas");
+        sensitivity_sites = sensitivity_site_table(site_run->records, site_run->order, result);
+        sensitivity_sweep =
+            sensitivity_sweep_table(scenario.model, site_run->records, result, sweep);
+        progress.end();
+      }
+      progress.begin("sensitivity: cells");
+      const std::size_t cell_runs =
+          spec.cell_runs > 0
+              ? std::min<std::size_t>(static_cast<std::size_t>(spec.cell_runs), run_weights.size())
+              : run_weights.size();
+      const std::vector<std::vector<double>> cell_weights(run_weights.begin(),
+                                                          run_weights.begin() + cell_runs);
+      std::vector<const Raster<float>*> criterion_rasters;
+      for (const auto& r : results) criterion_rasters.push_back(&r.score);
+      score_sd =
+          score_sd_raster(scenario.model, criterion_rasters, cell_weights, k_nodata, threads);
+      // An excluded cell's suitability is 0 whatever the weights.
+      if (reason) {
+        const auto code = reason->cells();
+        auto sd = score_sd->cells();
+        for (std::size_t i = 0; i < sd.size(); ++i)
+          if (code[i] != k_code_nodata && code[i] > 0) sd[i] = 0.0f;
+      }
+      progress.end();
+      sensitivity_json = {
+          {"runs", spec.perturbation.runs},
+          {"cell_runs", cell_runs},
+          {"perturbation",
+           spec.perturbation.kind == WeightPerturbation::Kind::dirichlet
+               ? "dirichlet, concentration " + shortest(spec.perturbation.concentration)
+               : "uniform, +/- " + shortest(spec.perturbation.percent) + " %"},
+          {"seed", spec.perturbation.seed},
+          {"top_k", spec.top_k},
+          {"deltas", spec.deltas},
+          {"cell_method", is_linear(scenario.model) ? "covariance of the global weights"
+                          : is_piecewise_linear(scenario.model)
+                              ? "covariance of the effective weights per order of the OWA children"
+                              : "direct evaluation of every run"}};
+    }
     if (sensitivity_sites && scenario.outputs.csv)
-      add_job(0, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         write_csv(out_dir / "sensitivity_sites.csv", *sensitivity_sites);
         record(w, out_dir / "sensitivity_sites.csv", "table");
         write_csv(out_dir / "sensitivity_sweep.csv", *sensitivity_sweep);
         record(w, out_dir / "sensitivity_sweep.csv", "table");
       });
     if (score_sd && scenario.outputs.cog)
-      add_job(1, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         const fs::path file = out_dir / "score_sd.tif";
         layers::write_geotiff(
             file, grid,
@@ -1105,7 +1126,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           record(w, out_dir / "score_sd.qml", "style");
         }
       });
-    std::vector<layers::VectorTable> gpkg_tables = district_tables;
+    gpkg_tables = district_tables;
     if (site_run) gpkg_tables.push_back(site_run->table);
     if (region_run) gpkg_tables.push_back(*region_run);
     // The shortlists with each site's outline, so a shortlist is a map layer too.
@@ -1131,13 +1152,12 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
                 ? layers::polygon_ranked_qml("rank", static_cast<int>(t.rows.size()), "site_name")
                 : layers::polygon_outline_qml("name");
     if (!gpkg_tables.empty() && scenario.outputs.gpkg)
-      add_job(0, [&](std::vector<Written>& w) {
+      add_job([&](std::vector<Written>& w) {
         const fs::path file = out_dir / "standort.gpkg";
         layers::write_gpkg(file, gpkg_tables);
         record(w, file, "vector");
       });
     // Map pictures: the overall score, the pillars, the heatmaps and the district means.
-    std::vector<PlannedMap> maps;
     if (scenario.outputs.maps) {
       const Lang lang(scenario.outputs.language);
       MapSources ms;
@@ -1176,29 +1196,15 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     }
     for (const PlannedMap& m : maps) {
       const PlannedMap* mp = &m;
-      add_job(1, [&, mp](std::vector<Written>& w) {
+      add_job([&, mp](std::vector<Written>& w) {
         layers::write_map(out_dir / mp->stem, mp->spec);
         record(w, out_dir / (mp->stem + ".svg"), "map");
         record(w, out_dir / (mp->stem + ".png"), "map");
       });
     }
-    // With fewer jobs than threads, each job compresses on several threads.
-    cog.threads = std::max<int>(
-        1, resolve_threads(threads) / static_cast<int>(std::max<std::size_t>(1, jobs.size())));
-    std::vector<std::size_t> order(jobs.size());
-    for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return job_bands[a] > job_bands[b]; });
-    std::vector<std::vector<Written>> written(jobs.size());
-    parallel_for_blocks(
-        static_cast<std::int64_t>(jobs.size()), threads,
-        [&](std::int64_t begin, std::int64_t end) {
-          for (std::int64_t j = begin; j < end; ++j) {
-            const std::size_t job = order[static_cast<std::size_t>(j)];
-            jobs[job](written[job]);
-          }
-        },
-        1);  // one job at a time: jobs differ much in size
+    // Outputs: what is still being written, then the project, the report and the manifest.
+    progress.begin("write outputs");
+    jobs.wait();
     // The QGIS project: every file written above, grouped, each with the style beside it.
     if (scenario.outputs.qml) {
       std::vector<layers::ProjectLayer> project;
@@ -1331,11 +1337,19 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         manifest.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     publish(out_dir, folder, manifest["outputs"]);
   } catch (const std::exception& e) {
-    // Nothing of this run was moved into place: drop what it staged.
+    // Nothing of this run was moved into place (the job queue has stopped): drop what it staged,
+    // and the lock file and the folder when this run created them (the folder only if empty).
     std::error_code ec;
     fs::remove_all(out_dir, ec);
     layers::unregister_temporary(out_dir);
-    rethrow_write_error(e, folder, "the outputs", out_dir);
+    // The message is made first: it looks up the free space of the folder.
+    try {
+      rethrow_write_error(e, folder, "the outputs", out_dir);
+    } catch (...) {
+      if (!had_lock) fs::remove(folder / ".standort.lock", ec);
+      if (new_folder) fs::remove(folder, ec);
+      throw;
+    }
   }
 }
 
