@@ -33,7 +33,7 @@ inline double meet(double p, double a, double q, double b) {
 template <class T>
 void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std::int64_t row_begin,
                    std::int64_t row_end, std::int64_t row_offset, bool with_index,
-                   DistanceField<T>& out) {
+                   std::span<const float> values, DistanceField<T>& out) {
   const std::size_t n = sorted.size();
   Envelope env;
   env.parabola.resize(n);
@@ -85,6 +85,7 @@ void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std
     // branches, so the compiler vectorises them.
     T* dist = out.distance_m.row(r - row_offset).data();
     std::int32_t* nearest = with_index ? out.nearest_index.row(r - row_offset).data() : nullptr;
+    float* nearest_value = values.empty() ? nullptr : out.nearest_value.row(r - row_offset).data();
     std::int64_t c = 0;
     for (std::size_t piece = 0; piece <= k && c < cols; ++piece) {
       // Last column whose centre lies before the next piece starts (centre x <= start[piece + 1]).
@@ -108,6 +109,9 @@ void distance_rows(const Grid& grid, const std::vector<SortedPoint>& sorted, std
         out_row[j] = static_cast<T>(std::sqrt(dx * dx + off));
       }
       if (nearest) std::fill(nearest + c, nearest + c_end, p.index);
+      if (nearest_value)
+        std::fill(nearest_value + c, nearest_value + c_end,
+                  values[static_cast<std::size_t>(p.index)]);
       c = c_end;
     }
   }
@@ -144,8 +148,16 @@ DistanceField<T> distance_to_points(const Grid& grid, std::span<const Point> poi
   DistanceField<T> out{Raster<T>(band, NoFill{}), options.nearest_index
                                                       ? Raster<std::int32_t>(band, NoFill{}, -1)
                                                       : Raster<std::int32_t>()};
+  if (!options.nearest_values.empty()) {
+    if (options.nearest_values.size() != points.size())
+      throw InputError("distance: " + std::to_string(options.nearest_values.size()) +
+                       " nearest values for " + std::to_string(points.size()) +
+                       " points; give one value per point");
+    out.nearest_value = Raster<float>(band, NoFill{}, options.nearest_nodata);
+  }
   parallel_for_blocks(r1 - r0, options.threads, [&](std::int64_t begin, std::int64_t end) {
-    distance_rows(grid, sorted, r0 + begin, r0 + end, r0, options.nearest_index, out);
+    distance_rows(grid, sorted, r0 + begin, r0 + end, r0, options.nearest_index,
+                  options.nearest_values, out);
   });
   return out;
 }

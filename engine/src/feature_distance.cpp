@@ -89,6 +89,16 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
   DistanceField<T> out{Raster<T>(band, NoFill{}), options.nearest_index
                                                       ? Raster<std::int32_t>(band, NoFill{}, -1)
                                                       : Raster<std::int32_t>()};
+  const std::span<const float> values = options.nearest_values;
+  if (!values.empty()) {
+    if (values.size() != features.size())
+      throw InputError("distance: " + std::to_string(values.size()) + " nearest values for " +
+                       std::to_string(features.size()) + " features; give one value per feature");
+    out.nearest_value = Raster<float>(band, NoFill{}, options.nearest_nodata);
+  }
+  auto value_of = [&](std::int32_t feature) {
+    return feature < 0 ? options.nearest_nodata : values[static_cast<std::size_t>(feature)];
+  };
   const double cell = grid.cell_size();
   // Tiles are aligned to the whole grid, so a band reproduces the whole grid's candidates.
   const std::int64_t first_tile = w0 / tile;
@@ -125,6 +135,7 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
           T* dist = out.distance_m.row(r - w0).data();
           std::int32_t* nearest =
               options.nearest_index ? out.nearest_index.row(r - w0).data() : nullptr;
+          float* nearest_value = values.empty() ? nullptr : out.nearest_value.row(r - w0).data();
           const std::int32_t* zone = inside ? inside->row(r - w0).data() : nullptr;
           for (std::int64_t c = c0; c < c1; ++c) {
             const double x = (static_cast<double>(c) + 0.5) * cell;
@@ -132,6 +143,7 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
             if (in && !options.signed_inside) {
               dist[c] = T{0};
               if (nearest) nearest[c] = zone[c];
+              if (nearest_value) nearest_value[c] = value_of(zone[c]);
               continue;
             }
             double best = std::numeric_limits<double>::infinity();
@@ -146,6 +158,7 @@ DistanceField<T> distance_to_features(const Grid& grid, const FeatureSet& featur
             const double d = std::sqrt(best);
             dist[c] = static_cast<T>(in ? -d : d);
             if (nearest) nearest[c] = in ? zone[c] : best_feature;
+            if (nearest_value) nearest_value[c] = value_of(in ? zone[c] : best_feature);
           }
         }
       }

@@ -241,3 +241,53 @@ TEST_CASE("computing a grid band by band is bit-identical to computing it at onc
     }
   }
 }
+
+TEST_CASE("the nearest value is the nearest feature's value, written without an index raster",
+          "[distance]") {
+  namespace bg = boost::geometry;
+  std::mt19937_64 rng(5);
+  const Grid g(0.0, 1000.0, 9.0, 111, 111, "EPSG:25832");
+  FeatureSet points;
+  points.name = "points";
+  points.kind = GeometryKind::point;
+  points.points = random_points(rng, 40, {0.0, 0.0, 1000.0, 1000.0});
+  for (int f = 0; f < 40; ++f) points.fids.push_back(1000 + 7 * f);
+  FeatureSet polys;
+  polys.name = "polygons";
+  polys.kind = GeometryKind::polygon;
+  for (const char* wkt : {"MULTIPOLYGON(((100 100,400 120,380 420,90 380,100 100)))",
+                          "MULTIPOLYGON(((600 600,900 650,800 950,600 600)))"}) {
+    MultiPolygon mp;
+    bg::read_wkt(wkt, mp);
+    bg::correct(mp);
+    polys.polygons.push_back(mp);
+    polys.fids.push_back(static_cast<std::int64_t>(polys.fids.size()) + 50);
+  }
+  for (const FeatureSet* fs : {&points, &polys}) {
+    INFO(fs->name);
+    std::vector<float> values;
+    for (std::int64_t fid : fs->fids) values.push_back(static_cast<float>(fid) + 0.5f);
+    DistanceOptions with_index;
+    with_index.threads = 2;
+    const DistanceField<float> a = distance_to_features<float>(g, *fs, with_index);
+    DistanceOptions with_values = with_index;
+    with_values.nearest_index = false;
+    with_values.nearest_values = values;
+    const DistanceField<float> b = distance_to_features<float>(g, *fs, with_values);
+    REQUIRE(b.nearest_index.cells().empty());
+    REQUIRE(b.nearest_value.cells().size() == a.nearest_index.cells().size());
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < b.nearest_value.cells().size(); ++i) {
+      const std::int32_t k = a.nearest_index.cells()[i];
+      REQUIRE(k >= 0);
+      mismatches += b.nearest_value.cells()[i] != values[static_cast<std::size_t>(k)];
+      mismatches += std::memcmp(&a.distance_m.cells()[i], &b.distance_m.cells()[i], 4) != 0;
+    }
+    CHECK(mismatches == 0);
+    // One value per feature, or an error.
+    values.pop_back();
+    with_values.nearest_values = values;
+    CHECK_THROWS_WITH(distance_to_features<float>(g, *fs, with_values),
+                      Catch::Contains("give one value per"));
+  }
+}

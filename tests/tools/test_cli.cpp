@@ -555,7 +555,7 @@ TEST_CASE("standort proximity and heatmap write GeoTIFFs that reopen with the ri
           "[cli][proximity]") {
   standort::test::TempDir dir;
   const std::string extent =
-      " --extent-from " + demo_gpkg + " --extent-layer stadtgrenze --cell-size 50";
+      " --extent-from " + demo_gpkg + " --extent-layer stadtgrenze --cell-size 40";
   // A bare file name lands in the current folder.
   const Result p = run("proximity -q " + demo_gpkg + " --layer campuses -o near.tif" + extent,
                        dir.path().string());

@@ -30,26 +30,31 @@ Action register_proximity(CLI::App& app, const GlobalOptions& global) {
     layers::GeoTiffOptions options;
     options.threads = global.threads;
     options.overview_resampling = "NEAREST";  // the FID band must not be averaged
-    // Working set: distance (4 bytes a cell), plus index and FID (4 + 4) unless left out.
+    // Working set: distance (4 bytes a cell), plus the FID (4) unless left out.
     write_in_bands(
-        *opt, scenario, grid, opt->no_nearest_id ? 4 : 12, options, "distance", progress,
+        *opt, scenario, grid, opt->no_nearest_id ? 4 : 8, options, "distance", progress,
         [&](RowWindow rows, Progress& p) {
           p.begin("distance");
-          DistanceField<float> field = distance_to_points<float>(
-              grid, source.points,
-              {.threads = global.threads, .nearest_index = !opt->no_nearest_id, .rows = rows});
+          std::string description;
+          const std::vector<float> fids = opt->no_nearest_id
+                                              ? std::vector<float>{}
+                                              : nearest_feature_values(source, description);
+          DistanceOptions distance_options;
+          distance_options.threads = global.threads;
+          distance_options.nearest_index = false;
+          distance_options.rows = rows;
+          distance_options.nearest_values = fids;
+          DistanceField<float> field =
+              distance_to_points<float>(grid, source.points, distance_options);
           BandRasters b;
           b.info.push_back(
               {"distance to nearest feature",
                "m",
                {{"formula", "Euclidean distance from the cell centre to the nearest point"}}});
           if (!opt->no_nearest_id) {
-            std::string description;
-            Raster<float> fid = nearest_feature_band(field.nearest_index, source, description);
             b.info.push_back({description, "", {{"source", source.source}}});
-            field.nearest_index = Raster<std::int32_t>();
             b.rasters.push_back(std::move(field.distance_m));
-            b.rasters.push_back(std::move(fid));
+            b.rasters.push_back(std::move(field.nearest_value));
           } else {
             b.rasters.push_back(std::move(field.distance_m));
           }

@@ -98,8 +98,7 @@ void Progress::note(const std::string& text) const {
   if (!m_quiet) std::cerr << "standort: " << text << "\n";
 }
 
-Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const FeatureSet& source,
-                                   std::string& description) {
+std::vector<float> nearest_feature_values(const FeatureSet& source, std::string& description) {
   // Float32 holds integers exactly up to 2^24; beyond that the band holds positions instead.
   constexpr std::int64_t exact = std::int64_t{1} << 24;
   const bool fids_fit = std::all_of(source.fids.begin(), source.fids.end(),
@@ -107,31 +106,31 @@ Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const Fe
   description = fids_fit ? "nearest " + source.name + " feature id (FID)"
                          : "nearest " + source.name +
                                " feature position (0-based; its FIDs exceed Float32's exact range)";
-  Raster<float> band(nearest.grid(), k_nodata, k_nodata);
-  auto in = nearest.cells();
-  auto out = band.cells();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] < 0) continue;
-    const auto k = static_cast<std::size_t>(in[i]);
-    out[i] = static_cast<float>(fids_fit ? source.fids[k] : static_cast<std::int64_t>(k));
-  }
-  return band;
+  std::vector<float> values(source.size());
+  for (std::size_t k = 0; k < values.size(); ++k)
+    values[k] = static_cast<float>(fids_fit ? source.fids[k] : static_cast<std::int64_t>(k));
+  return values;
 }
 
 IndicatorRaster distance_indicator(const CriterionSpec& c, const FeatureSet& source,
                                    const Grid& grid, int threads, Progress& progress,
                                    RowWindow rows) {
   progress.begin("distance to " + c.layer);
+  IndicatorRaster r;
+  // The nearest feature's FID is written beside each distance (no index raster in between).
+  const std::vector<float> fids = nearest_feature_values(source, r.nearest_description);
   DistanceOptions options;
   options.rows = rows;
   options.threads = threads;
   options.signed_inside = c.signed_inside;
+  options.nearest_index = false;
+  options.nearest_values = fids;
+  options.nearest_nodata = k_nodata;
   DistanceField<float> field = distance_to_features<float>(grid, source, options);
   if (c.max_distance_m > 0.0)
     for (float& v : field.distance_m.cells())
       if (v > c.max_distance_m) v = static_cast<float>(c.beyond_value);
-  IndicatorRaster r;
-  r.nearest_fid = nearest_feature_band(field.nearest_index, source, r.nearest_description);
+  r.nearest_fid = std::move(field.nearest_value);
   r.values = std::move(field.distance_m);
   r.values.set_nodata(k_nodata);
   r.description = "distance to nearest " + c.layer;

@@ -53,10 +53,9 @@ struct IndicatorRaster {
   std::map<std::string, std::string> metadata;
 };
 
-/// The band of nearest-feature FIDs for an index raster (positions when FIDs exceed 2^24);
-/// `description` receives the band description saying which.
-Raster<float> nearest_feature_band(const Raster<std::int32_t>& nearest, const FeatureSet& source,
-                                   std::string& description);
+/// Per feature of `source` the value of its nearest-feature band: its FID (its position when
+/// FIDs exceed 2^24); `description` receives the band description saying which.
+std::vector<float> nearest_feature_values(const FeatureSet& source, std::string& description);
 
 /// Distance from every cell to the nearest feature of `source`, with the nearest FID.
 /// With `rows`, only that band of the grid is computed (see RowWindow).

@@ -23,11 +23,14 @@
 namespace standort {
 
 struct DistanceOptions {
-  int threads = 0;            ///< 0 = all hardware threads
-  bool nearest_index = true;  ///< also fill the nearest-point index raster
-  bool signed_inside = false;
-  RowWindow rows;  ///< compute only these rows; the result's grid is grid.rows_window(...)  ///<
-                   ///< polygons: negative distance to the boundary inside
+  int threads = 0;             ///< 0 = all hardware threads
+  bool nearest_index = true;   ///< also fill the nearest-point index raster
+  bool signed_inside = false;  ///< polygons: negative distance to the boundary inside
+  RowWindow rows;  ///< compute only these rows; the result's grid is grid.rows_window(...)
+  /// One value per feature: when given, `nearest_value` holds the nearest feature's value at each
+  /// cell (e.g. its FID), written as the distances are, with no index raster in between.
+  std::span<const float> nearest_values;
+  float nearest_nodata = -9999.0f;  ///< nearest_value where no feature is nearest (none found)
 };
 
 template <class T>
@@ -35,6 +38,7 @@ struct DistanceField {
   Raster<T> distance_m;  ///< distance from the cell centre to the nearest point
   Raster<std::int32_t>
       nearest_index;  ///< index into the input span of that point (empty when not asked for)
+  Raster<float> nearest_value;  ///< options.nearest_values of that point (empty when not given)
 };
 
 /// Throws InputError when `points` is empty or holds non-finite coordinates.
