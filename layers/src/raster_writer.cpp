@@ -12,6 +12,10 @@
 
 #include <algorithm>
 #include <cmath>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -55,12 +59,59 @@ void set_statistics(GDALRasterBand& band, std::span<const float> cells, float no
     count[lane] += ok;
   };
   std::size_t i = first;
+#if defined(__SSE2__)
+  // The same four lanes with SSE2, two doubles a register: lanes 0 and 1 in `*01`, 2 and 3 in
+  // `*23`, each adding its cells in the same order as above, so the sums are the same bits.
+  // Minimum and maximum are exact in any order; they are taken on the floats.
+  {
+    const __m128d k = _mm_set1_pd(shift);
+    __m128d sum01 = _mm_setzero_pd(), sum23 = _mm_setzero_pd();
+    __m128d sq01 = _mm_setzero_pd(), sq23 = _mm_setzero_pd();
+    const __m128 first_value = _mm_set1_ps(static_cast<float>(shift));
+    __m128 lo4 = first_value, hi4 = first_value;
+    const __m128 nd = _mm_set1_ps(nodata);
+    std::size_t valid = 0;
+    for (; i + 4 <= cells.size(); i += 4) {
+      const __m128 v = _mm_loadu_ps(cells.data() + i);
+      // Valid: not NaN (ordered with itself) and not the nodata value.
+      const __m128 ok = _mm_and_ps(_mm_cmpord_ps(v, v), _mm_cmpneq_ps(v, nd));
+      const __m128 x = _mm_or_ps(_mm_and_ps(ok, v), _mm_andnot_ps(ok, first_value));
+      // As std::min(lo, x) and std::max(hi, x): on a tie (-0 and +0) the lane keeps its value.
+      lo4 = _mm_min_ps(x, lo4);
+      hi4 = _mm_max_ps(x, hi4);
+      const __m128d d01 = _mm_sub_pd(_mm_cvtps_pd(x), k);
+      const __m128d d23 = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k);
+      sum01 = _mm_add_pd(sum01, d01);
+      sum23 = _mm_add_pd(sum23, d23);
+      sq01 = _mm_add_pd(sq01, _mm_mul_pd(d01, d01));
+      sq23 = _mm_add_pd(sq23, _mm_mul_pd(d23, d23));
+      valid += static_cast<std::size_t>(__builtin_popcount(_mm_movemask_ps(ok)));
+    }
+    _mm_storel_pd(&sum[0], sum01);
+    _mm_storeh_pd(&sum[1], sum01);
+    _mm_storel_pd(&sum[2], sum23);
+    _mm_storeh_pd(&sum[3], sum23);
+    _mm_storel_pd(&sq[0], sq01);
+    _mm_storeh_pd(&sq[1], sq01);
+    _mm_storel_pd(&sq[2], sq23);
+    _mm_storeh_pd(&sq[3], sq23);
+    float l[4], h[4];
+    _mm_storeu_ps(l, lo4);
+    _mm_storeu_ps(h, hi4);
+    for (int lane = 0; lane < 4; ++lane) {
+      lo[lane] = l[lane];
+      hi[lane] = h[lane];
+    }
+    count[0] = valid;
+  }
+#else
   for (; i + 4 <= cells.size(); i += 4) {
     add(cells[i], 0);
     add(cells[i + 1], 1);
     add(cells[i + 2], 2);
     add(cells[i + 3], 3);
   }
+#endif
   for (; i < cells.size(); ++i) add(cells[i], 0);
   const double n = static_cast<double>(count[0] + count[1] + count[2] + count[3]);
   const double s1 = (sum[0] + sum[1]) + (sum[2] + sum[3]);
