@@ -680,12 +680,20 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       const int precision = distance ? 0 : (top >= 100.0 ? 0 : top >= 1.0 ? 2 : 6);
       return std::make_pair(layers::ramp_stops(0.0, top, distance, precision), precision);
     };
+    // The inputs' fingerprints for the manifest, each file once (inputs often share one).
+    std::map<fs::path, std::string> input_sha256;
     // Jobs start while the run computes on; with one thread they run at the end, in order.
     JobQueue jobs(threads);
     auto add_job = [&](Job job) {
       std::vector<Written>* slot = &written.emplace_back();
       jobs.add([job = std::move(job), slot] { job(*slot); });
     };
+    jobs.add([&] {
+      for (const InputSpec& spec : scenario.inputs)
+        if (!input_sha256.count(spec.path))
+          input_sha256[spec.path] =
+              fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : "";
+    });
 
     if (!scenario.grid.mask.empty()) {
       progress.begin("rasterise mask");
@@ -1288,7 +1296,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         {"name", scenario.name},
         {"description", scenario.description},
         {"file", scenario.file.string()},
-        {"sha256", scenario.file.empty() ? "" : layers::sha256_file(scenario.file)}};
+        {"sha256", scenario.file.empty() ? "" : cog.metadata.at("scenario_sha256")}};
     manifest["grid"] = {{"crs", grid.crs()},
                         {"cell_size_m", grid.cell_size()},
                         {"cols", grid.cols()},
@@ -1297,15 +1305,14 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     manifest["inputs"] = nlohmann::json::object();
     for (const InputSpec& spec : scenario.inputs) {
       const auto& report = inputs.reports.at(spec.name);
-      manifest["inputs"][spec.name] = {
-          {"path", spec.path.string()},
-          {"layer", report.layer},
-          {"driver", report.driver},
-          {"source_crs", report.source_crs},
-          {"features", report.features},
-          {"repaired", report.repaired},
-          {"warnings", report.warnings.size()},
-          {"sha256", fs::is_regular_file(spec.path) ? layers::sha256_file(spec.path) : ""}};
+      manifest["inputs"][spec.name] = {{"path", spec.path.string()},
+                                       {"layer", report.layer},
+                                       {"driver", report.driver},
+                                       {"source_crs", report.source_crs},
+                                       {"features", report.features},
+                                       {"repaired", report.repaired},
+                                       {"warnings", report.warnings.size()},
+                                       {"sha256", input_sha256.at(spec.path)}};
     }
     std::vector<ValueFunction> applied;
     for (const auto& r : results) applied.push_back(r.function);
