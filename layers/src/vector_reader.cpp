@@ -19,6 +19,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <memory>
 #include <numeric>
 #include <sstream>
@@ -326,7 +327,15 @@ const std::vector<std::string>& allowed_vector_drivers() {
   return drivers;
 }
 
-LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_crs) {
+struct OpenSources::Impl {
+  std::map<std::string, DatasetPtr> open;  // by path and open options
+};
+
+OpenSources::OpenSources() : m_impl(std::make_unique<Impl>()) {}
+OpenSources::~OpenSources() = default;
+
+LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_crs,
+                             OpenSources* sources) {
   init_gdal();
   GdalErrorTrap trap;
   const std::string path = spec.path.string();
@@ -375,11 +384,24 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
       without_dbf = true;
     }
   }
-  DatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(),
-                                  open_options.List(), nullptr));
-  if (!ds)
-    throw InputError(path + ": cannot be opened as a vector layer (input '" + spec.name +
-                     "'): " + unopenable_reason(spec.path, trap.errors()));
+  std::string source_key = path;
+  for (const char* const* o = open_options.List(); o && *o; ++o)
+    source_key += std::string("\n") + *o;
+  GDALDataset* ds = nullptr;
+  if (sources) {
+    const auto found = sources->m_impl->open.find(source_key);
+    if (found != sources->m_impl->open.end()) ds = found->second.get();
+  }
+  DatasetPtr opened;
+  if (!ds) {
+    opened.reset(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, allowed.List(),
+                                   open_options.List(), nullptr));
+    if (!opened)
+      throw InputError(path + ": cannot be opened as a vector layer (input '" + spec.name +
+                       "'): " + unopenable_reason(spec.path, trap.errors()));
+    ds = opened.get();
+    if (sources) sources->m_impl->open.emplace(source_key, std::move(opened));
+  }
   result.report.driver = ds->GetDriver()->GetDescription();
   if (!is_pg && fs::is_regular_file(spec.path)) {
     const std::string ext = lower_extension(spec.path);
@@ -418,6 +440,15 @@ LayerRead read_layer_collect(const InputSpec& spec, const std::string& target_cr
     }
   }
   result.report.layer = layer->GetName();
+  // A layer of a kept-open source may be read again for another input: its filter goes with
+  // this one.
+  struct ClearFilter {
+    OGRLayer* layer;
+    bool set;
+    ~ClearFilter() {
+      if (set) layer->SetAttributeFilter(nullptr);
+    }
+  } clear_filter{layer, !spec.where.empty()};
   if (!spec.where.empty() && layer->SetAttributeFilter(spec.where.c_str()) != OGRERR_NONE)
     throw InputError(path + ": layer '" + result.report.layer + "': where = \"" + spec.where +
                      "\" is not a valid attribute filter" +
@@ -974,8 +1005,9 @@ std::vector<std::string> district_coverage_warnings(const FeatureSet& districts,
   return out;
 }
 
-FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, ReadReport& report) {
-  LayerRead r = read_layer_collect(spec, target_crs);
+FeatureSet read_layer(const InputSpec& spec, const std::string& target_crs, ReadReport& report,
+                      OpenSources* sources) {
+  LayerRead r = read_layer_collect(spec, target_crs, sources);
   report = r.report;
   if (!r.problems.empty()) {
     std::ostringstream s;

@@ -318,3 +318,37 @@ TEST_CASE("bad feature geometry and text are named", "[reader][errors]") {
   CHECK_THAT(msg, Contains("feature 1 ('bowtie'): polygon is invalid: Self-intersection"));
   CHECK_THAT(msg, Contains("feature 2 ('nothing'): has no geometry"));
 }
+
+TEST_CASE("inputs from one kept-open file read as if each opened it, filters included",
+          "[reader]") {
+  const std::filesystem::path gpkg = std::string(STANDORT_DATA_DIR) + "/demo/bochum_demo.gpkg";
+  InputSpec all;
+  all.name = "all";
+  all.path = gpkg;
+  all.layer = "stadtbezirke";
+  InputSpec some = all;
+  some.name = "some";
+  some.where = "stadtbezirk_nr <= 2";
+  InputSpec other = all;
+  other.name = "other";
+  other.layer = "statistische_bezirke";
+  layers::OpenSources sources;
+  layers::ReadReport report;
+  // The filtered input first: its filter must not stay on the layer for the next input.
+  const FeatureSet a = layers::read_layer(some, "EPSG:25832", report, &sources);
+  const FeatureSet b = layers::read_layer(all, "EPSG:25832", report, &sources);
+  const FeatureSet c = layers::read_layer(other, "EPSG:25832", report, &sources);
+  const FeatureSet d = layers::read_layer(some, "EPSG:25832", report, &sources);
+  CHECK(a.size() == 2);
+  CHECK(b.size() == 6);
+  CHECK(c.size() == 30);
+  CHECK(d.size() == 2);
+  // The same features as reading each input on its own.
+  const FeatureSet alone = layers::read_layer(all, "EPSG:25832", report);
+  REQUIRE(alone.size() == b.size());
+  CHECK(alone.fids == b.fids);
+  CHECK(alone.names == b.names);
+  for (std::size_t i = 0; i < b.size(); ++i)
+    CHECK_THAT(boost::geometry::area(b.polygons[i]),
+               Catch::Matchers::WithinRel(boost::geometry::area(alone.polygons[i]), 1e-12));
+}

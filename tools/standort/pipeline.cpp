@@ -259,10 +259,11 @@ LoadedInputs load_inputs(const Scenario& scenario, Progress& progress) {
   layers::require_projected_metric_crs(scenario.grid.crs, scenario_prefix(scenario) + "[grid] crs");
   const auto& levels = scenario.outputs.districts;
   LoadedInputs loaded;
+  layers::OpenSources sources;  // inputs from one file open it once
   for (const InputSpec& spec : scenario.inputs) {
     progress.begin("read " + spec.name);
     layers::ReadReport report;
-    FeatureSet fs = layers::read_layer(spec, scenario.grid.crs, report);
+    FeatureSet fs = layers::read_layer(spec, scenario.grid.crs, report, &sources);
     // Districts that overlap or leave gaps are a planning-data error, but the statistics can
     // still be computed: a warning with the pairs and areas, not a stop.
     if (fs.kind == GeometryKind::polygon &&
