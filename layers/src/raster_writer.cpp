@@ -3,6 +3,7 @@
 #include "cog_file.hpp"
 #include "gdal_handles.hpp"
 #include "standort/engine/parallel.hpp"
+#include "standort/engine/raster.hpp"
 #include "standort/layers/atomic_file.hpp"
 #include "standort/layers/gdal_env.hpp"
 
@@ -284,7 +285,9 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
   };
   if (!own_average) build_mem_overviews(options.overview_resampling.c_str());
   // Every overview's cells, band by band: computed here (AVERAGE) or read back from GDAL's.
-  std::vector<std::vector<std::vector<unsigned char>>> overview_cells(levels.size());
+  // Every cell of an overview is written below (computed or read back): no need to zero them.
+  using OverviewCells = std::vector<unsigned char, NoFillAllocator<unsigned char>>;
+  std::vector<std::vector<OverviewCells>> overview_cells(levels.size());
   std::vector<std::pair<int, int>> overview_size;
   const std::size_t cell_bytes = categorical ? 1 : 4;
   for (std::size_t o = 0; o < levels.size(); ++o) {
@@ -293,7 +296,7 @@ void write_geotiff(const std::filesystem::path& target, const Grid& grid,
     overview_size.emplace_back(w, h);
     for (std::size_t i = 0; i < bands.size(); ++i) {
       // Byte-typed storage for either cell type; operator new aligns it for float.
-      std::vector<unsigned char> cells(static_cast<std::size_t>(w) * h * cell_bytes);
+      OverviewCells cells(static_cast<std::size_t>(w) * h * cell_bytes);
       if (own_average) {
         average_overview(bands[i].cells, cols, rows, options.nodata, w, h,
                          reinterpret_cast<float*>(cells.data()));

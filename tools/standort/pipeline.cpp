@@ -888,15 +888,20 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         }
       });
     // Per-cell explanation: each criterion's share of the overall score, one band each.
-    if (!model_scores.contributions.empty() && scenario.outputs.cog)
-      add_job([&](std::vector<Written>& w) {
+    // The shares are needed by this file only: the job owns them, and their memory is free for
+    // what the run computes next once the file is written.
+    if (!model_scores.contributions.empty() && scenario.outputs.cog) {
+      auto shares =
+          std::make_shared<std::vector<Raster<float>>>(std::move(model_scores.contributions));
+      model_scores.contributions.clear();
+      add_job([&, shares](std::vector<Written>& w) {
         const fs::path file = out_dir / "explanation.tif";
         std::vector<layers::BandOut> bands;
         for (std::size_t i = 0; i < results.size(); ++i) {
           const ModelNode* leaf = nullptr;
           for (const ModelNode& n : model.nodes)
             if (n.criterion == static_cast<int>(i)) leaf = &n;
-          bands.push_back({model_scores.contributions[i].cells(),
+          bands.push_back({(*shares)[i].cells(),
                            results[i].spec->name + " contribution to suitability",
                            "",
                            {{"global_weight", format_number(leaf->global_weight, 6)},
@@ -908,6 +913,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         record(w, file, "raster");
         score_style(w, "explanation");
       });
+    }
     // The rasters summarised per district and per site: the overall score, the pillars, each
     // indicator, each criterion's score (by its mean).
     std::vector<StatSource> sources;
