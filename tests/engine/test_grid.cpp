@@ -4,6 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <cstdint>
+
 #include <cmath>
 #include <limits>
 
@@ -80,4 +84,35 @@ TEST_CASE("raster nodata handling", "[raster]") {
   CHECK(r.is_nodata(r.at(2, 2)));
   CHECK_FALSE(r.is_nodata(r.at(0, 0)));
   CHECK(r.row(1).size() == 3);
+}
+
+TEST_CASE("release_pages hands back the whole pages inside a range and nothing else", "[raster]") {
+  const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> bytes(10 * page + 123, 7);
+  // A range that starts and ends inside pages.
+  unsigned char* begin = bytes.data() + 100;
+  const std::size_t size = 8 * page + 50;
+  release_pages(begin, size);
+  const auto address = [](const unsigned char* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  std::size_t zeros = 0, kept_outside = 0, wrong = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    const unsigned char* p = bytes.data() + i;
+    const bool inside = p >= begin && p < begin + size;
+    const std::uintptr_t page_start = address(p) / page * page;
+    const bool whole_page_inside =
+        inside && page_start >= address(begin) && page_start + page <= address(begin + size);
+    if (whole_page_inside) {
+      zeros += bytes[i] == 0;
+      wrong += bytes[i] != 0;
+    } else {
+      kept_outside += bytes[i] == 7;
+      wrong += bytes[i] != 7;
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(zeros >= 7 * page);  // at least seven whole pages lie inside
+  CHECK(kept_outside >= 100);
+  release_pages(nullptr, 100);  // nothing to do
+  release_pages(begin, 10);     // less than a page: nothing to do
+  CHECK(bytes[100] == 7);
 }

@@ -34,6 +34,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 namespace standort::cli {
 namespace fs = std::filesystem;
@@ -1219,6 +1220,32 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     // Outputs: what is still being written, then the project, the report and the manifest.
     progress.begin("write outputs");
     jobs.wait();
+    // Every raster is written: another thread hands their pages back to the system while this one
+    // writes the project, the report and the manifest; otherwise the process's exit would free
+    // them, alone, after everything else.
+    const bool with_score_sd = score_sd.has_value();
+    std::vector<Raster<float>> done;
+    for (CriterionResult& r : results) {
+      done.push_back(std::move(r.ind.values));
+      done.push_back(std::move(r.score));
+    }
+    for (Raster<float>& raster : model_scores.node_scores) done.push_back(std::move(raster));
+    if (score_sd) done.push_back(std::move(*score_sd));
+    std::vector<Raster<std::uint8_t>> done_codes = std::move(rule_hits);
+    for (auto* codes : {&mask, &reason, &reason_count})
+      if (*codes) done_codes.push_back(std::move(**codes));
+    std::thread releaser([done = std::move(done), done_codes = std::move(done_codes)]() mutable {
+      for (Raster<float>& raster : done)
+        release_pages(raster.cells().data(), raster.cells().size_bytes());
+      for (Raster<std::uint8_t>& raster : done_codes)
+        release_pages(raster.cells().data(), raster.cells().size_bytes());
+      done.clear();
+      done_codes.clear();
+    });
+    struct Join {
+      std::thread& thread;
+      ~Join() { thread.join(); }
+    } join{releaser};
     // The QGIS project: every file written above, grouped, each with the style beside it.
     if (scenario.outputs.qml) {
       std::vector<layers::ProjectLayer> project;
@@ -1263,7 +1290,8 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         add("Sites", "shortlists", "standort.gpkg", vector_source("shortlists"), false, false);
       add("Suitability", "suitability", "suitability.tif", "./suitability.tif", true, true);
       add("Suitability", "exclusions", "exclusions.tif", "./exclusions.tif", true, false);
-      if (score_sd) add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
+      if (with_score_sd)
+        add("Suitability", "score_sd", "score_sd.tif", "./score_sd.tif", true, false);
       for (std::size_t k = 1; k < model.nodes.size(); ++k)
         if (model.nodes[k].criterion < 0) {
           const std::string stem = model.nodes[k].name + "_score";

@@ -26,6 +26,12 @@ struct RowWindow {
   }
 };
 
+/// Hands the whole pages inside [p, p + bytes) back to the system (their contents become zeros):
+/// for memory about to be freed, so that the process's heap does not keep it (and its exit does
+/// not have to free it). The pages at either end, which the heap's own bookkeeping may share, are
+/// left alone.
+void release_pages(void* p, std::size_t bytes) noexcept;
+
 /// Allocator that leaves trivially constructible cells uninitialised, so a raster whose every
 /// cell an operation writes is not first zeroed by one thread (the first touch happens in the
 /// operation's parallel loop instead).
