@@ -6,6 +6,7 @@
 #include "standort/layers/text.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 namespace standort::cli {
@@ -229,17 +231,28 @@ std::string head_row(const std::vector<std::pair<std::string, bool>>& heads) {
   return h + "</tr></thead>";
 }
 
-/// Element ids of an inline SVG made unique within the page.
-std::string prefix_svg_ids(std::string svg, const std::string& prefix) {
-  auto replace_all = [&](const std::string& from, const std::string& to) {
-    for (std::size_t at = svg.find(from); at != std::string::npos;
-         at = svg.find(from, at + to.size()))
-      svg.replace(at, from.size(), to);
-  };
-  replace_all("id=\"", "id=\"" + prefix);
-  replace_all("url(#", "url(#" + prefix);
-  replace_all("href=\"#", "href=\"#" + prefix);
-  return svg;
+/// Element ids of an inline SVG made unique within the page: `prefix` after every `id="`, `url(#`
+/// and `href="#`. One pass that copies the text once (the three patterns cannot overlap), rather
+/// than an insertion into the whole text per id.
+std::string prefix_svg_ids(const std::string& svg, const std::string& prefix) {
+  const std::array<std::string_view, 3> patterns = {"id=\"", "url(#", "href=\"#"};
+  std::array<std::size_t, 3> next{};
+  for (std::size_t k = 0; k < patterns.size(); ++k) next[k] = svg.find(patterns[k]);
+  std::string out;
+  out.reserve(svg.size() + svg.size() / 16);
+  std::size_t copied = 0;
+  for (;;) {
+    const std::size_t k =
+        static_cast<std::size_t>(std::min_element(next.begin(), next.end()) - next.begin());
+    if (next[k] == std::string::npos) break;
+    const std::size_t end = next[k] + patterns[k].size();
+    out.append(svg, copied, end - copied);
+    out += prefix;
+    copied = end;
+    next[k] = svg.find(patterns[k], end);
+  }
+  out.append(svg, copied, std::string::npos);
+  return out;
 }
 
 struct NodeInfo {
