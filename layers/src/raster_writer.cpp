@@ -71,22 +71,33 @@ void set_statistics(GDALRasterBand& band, std::span<const float> cells, float no
     const __m128 first_value = _mm_set1_ps(static_cast<float>(shift));
     __m128 lo4 = first_value, hi4 = first_value;
     const __m128 nd = _mm_set1_ps(nodata);
+    // Per lane, minus the number of valid cells (a valid lane's mask is -1), in blocks of at most
+    // 2^30 cells so that no lane's 32-bit count wraps. (Counting the movemask's bits would call
+    // libgcc's popcount, not an instruction, on baseline x86-64.)
     std::size_t valid = 0;
-    for (; i + 4 <= cells.size(); i += 4) {
-      const __m128 v = _mm_loadu_ps(cells.data() + i);
-      // Valid: not NaN (ordered with itself) and not the nodata value.
-      const __m128 ok = _mm_and_ps(_mm_cmpord_ps(v, v), _mm_cmpneq_ps(v, nd));
-      const __m128 x = _mm_or_ps(_mm_and_ps(ok, v), _mm_andnot_ps(ok, first_value));
-      // As std::min(lo, x) and std::max(hi, x): on a tie (-0 and +0) the lane keeps its value.
-      lo4 = _mm_min_ps(x, lo4);
-      hi4 = _mm_max_ps(x, hi4);
-      const __m128d d01 = _mm_sub_pd(_mm_cvtps_pd(x), k);
-      const __m128d d23 = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k);
-      sum01 = _mm_add_pd(sum01, d01);
-      sum23 = _mm_add_pd(sum23, d23);
-      sq01 = _mm_add_pd(sq01, _mm_mul_pd(d01, d01));
-      sq23 = _mm_add_pd(sq23, _mm_mul_pd(d23, d23));
-      valid += static_cast<std::size_t>(__builtin_popcount(_mm_movemask_ps(ok)));
+    while (i + 4 <= cells.size()) {
+      const std::size_t block_end = i + std::min<std::size_t>((cells.size() - i) / 4 * 4, 1u << 30);
+      __m128i minus_valid = _mm_setzero_si128();
+      for (; i < block_end; i += 4) {
+        const __m128 v = _mm_loadu_ps(cells.data() + i);
+        // Valid: not NaN (ordered with itself) and not the nodata value.
+        const __m128 ok = _mm_and_ps(_mm_cmpord_ps(v, v), _mm_cmpneq_ps(v, nd));
+        const __m128 x = _mm_or_ps(_mm_and_ps(ok, v), _mm_andnot_ps(ok, first_value));
+        // As std::min(lo, x) and std::max(hi, x): on a tie (-0 and +0) the lane keeps its value.
+        lo4 = _mm_min_ps(x, lo4);
+        hi4 = _mm_max_ps(x, hi4);
+        const __m128d d01 = _mm_sub_pd(_mm_cvtps_pd(x), k);
+        const __m128d d23 = _mm_sub_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), k);
+        sum01 = _mm_add_pd(sum01, d01);
+        sum23 = _mm_add_pd(sum23, d23);
+        sq01 = _mm_add_pd(sq01, _mm_mul_pd(d01, d01));
+        sq23 = _mm_add_pd(sq23, _mm_mul_pd(d23, d23));
+        minus_valid = _mm_add_epi32(minus_valid, _mm_castps_si128(ok));
+      }
+      std::uint32_t lanes[4];
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes),
+                       _mm_sub_epi32(_mm_setzero_si128(), minus_valid));
+      valid += std::size_t{lanes[0]} + lanes[1] + lanes[2] + lanes[3];
     }
     _mm_storel_pd(&sum[0], sum01);
     _mm_storeh_pd(&sum[1], sum01);
