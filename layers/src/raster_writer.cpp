@@ -177,32 +177,61 @@ Footprints footprints(int n, int m) {
 
 /// `out` (w x h cells) = the overview of `cells` (cols x rows): the area-weighted mean of the valid
 /// cells under each overview cell, nodata where there are none (GDAL's AVERAGE).
+/// Each source row's horizontal sums (valid values times their weights, and the weights) are
+/// computed once and kept while the next overview row may use the same source row (neighbouring
+/// footprints share their boundary row); every sum adds the same terms in the same order as
+/// cell by cell, and an invalid cell adds +0, so the bits do not depend on the caching.
 void average_overview(std::span<const float> cells, int cols, int rows, float nodata, int w, int h,
                       float* out) {
   const Footprints fx = footprints(cols, w), fy = footprints(rows, h);
-  std::vector<double> sum(static_cast<std::size_t>(w)), total(static_cast<std::size_t>(w));
+  const auto wu = static_cast<std::size_t>(w);
+  std::vector<double> sum(wu), total(wu);
+  // Two cached source rows: their index and their horizontal sums (values, weights).
+  struct RowSums {
+    int row = -1;
+    std::vector<double> s, t;
+  };
+  RowSums cache[2];
+  for (RowSums& c : cache) {
+    c.s.resize(wu);
+    c.t.resize(wu);
+  }
+  auto row_sums = [&](int r) -> const RowSums& {
+    for (const RowSums& c : cache)
+      if (c.row == r) return c;
+    // Replace the row that is not the more recent one: footprints move downwards.
+    RowSums& c = cache[0].row < cache[1].row ? cache[0] : cache[1];
+    c.row = r;
+    const float* row = cells.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(cols);
+    for (int i = 0; i < w; ++i) {
+      const float* src = row + fx.first[i];
+      const double* wx = fx.weight.data() + fx.offset[i];
+      double s = 0.0, t = 0.0;
+      const int n = fx.count[i];
+      for (int dx = 0; dx < n; ++dx) {
+        const float v = src[dx];
+        const bool ok = !(v == nodata) && v == v;
+        s += ok ? static_cast<double>(v) * wx[dx] : 0.0;
+        t += ok ? wx[dx] : 0.0;
+      }
+      c.s[static_cast<std::size_t>(i)] = s;
+      c.t[static_cast<std::size_t>(i)] = t;
+    }
+    return c;
+  };
   for (int j = 0; j < h; ++j) {
     std::fill(sum.begin(), sum.end(), 0.0);
     std::fill(total.begin(), total.end(), 0.0);
     for (int dy = 0; dy < fy.count[j]; ++dy) {
       const double wy = fy.weight[fy.offset[j] + dy];
-      const float* row = cells.data() + static_cast<std::size_t>(fy.first[j] + dy) * cols;
-      for (int i = 0; i < w; ++i) {
-        const float* src = row + fx.first[i];
-        const double* wx = fx.weight.data() + fx.offset[i];
-        double s = 0.0, t = 0.0;
-        for (int dx = 0; dx < fx.count[i]; ++dx) {
-          const float v = src[dx];
-          if (v == nodata || std::isnan(v)) continue;
-          s += static_cast<double>(v) * wx[dx];
-          t += wx[dx];
-        }
-        sum[i] += s * wy;
-        total[i] += t * wy;
+      const RowSums& r = row_sums(fy.first[j] + dy);
+      for (std::size_t i = 0; i < wu; ++i) {
+        sum[i] += r.s[i] * wy;
+        total[i] += r.t[i] * wy;
       }
     }
-    float* dst = out + static_cast<std::size_t>(j) * w;
-    for (int i = 0; i < w; ++i)
+    float* dst = out + static_cast<std::size_t>(j) * wu;
+    for (std::size_t i = 0; i < wu; ++i)
       dst[i] = total[i] > 0.0 ? static_cast<float>(sum[i] / total[i]) : nodata;
   }
 }
