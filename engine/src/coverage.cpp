@@ -263,73 +263,54 @@ struct StatsScratch {
   std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> keys;
   std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> buffer;
   std::vector<PartialItem> partial;
-  std::vector<WeightedValue, NoFillAllocator<WeightedValue>> merged;
 };
 
-// LSD radix sort of scratch.keys (three 11-bit digits, counted in one pass; a digit that every
-// key shares is skipped).
+// LSD radix sort of scratch.keys over the bits in which the keys differ, in as few passes of at
+// most 11 bits as those bits need, the passes equally wide.
 void radix_sort_keys(StatsScratch& scratch) {
   auto& keys = scratch.keys;
   const std::size_t n = keys.size();
-  scratch.buffer.resize(n);
-  constexpr int digit_bits = 11;
-  constexpr std::uint32_t buckets = 1u << digit_bits;
-  // 32-bit counters keep the three tables in the first-level cache (a window has fewer than 2^32
-  // cells: check_window).
-  std::vector<std::uint32_t> start(3 * buckets, 0);
+  if (n < 2) return;
+  std::uint32_t all_or = 0, all_and = ~0u;
   for (const std::uint32_t key : keys) {
-    ++start[key & (buckets - 1)];
-    ++start[buckets + ((key >> digit_bits) & (buckets - 1))];
-    ++start[2 * buckets + (key >> (2 * digit_bits))];
+    all_or |= key;
+    all_and &= key;
   }
-  for (int d = 0; d < 3; ++d) {
-    std::uint32_t* count = start.data() + d * buckets;
+  const std::uint32_t varying = all_or ^ all_and;
+  if (varying == 0) return;
+  const int low = std::countr_zero(varying);
+  const int high = 32 - std::countl_zero(varying);
+  const int span = high - low;
+  const int passes = (span + 10) / 11;
+  const int digit_bits = (span + passes - 1) / passes;
+  const std::uint32_t buckets = 1u << digit_bits;
+  const std::uint32_t mask = buckets - 1;
+  scratch.buffer.resize(n);
+  std::vector<std::uint32_t> start(static_cast<std::size_t>(passes) * buckets, 0);
+  if (passes == 1) {
+    for (const std::uint32_t key : keys) ++start[(key >> low) & mask];
+  } else if (passes == 2) {
+    for (const std::uint32_t key : keys) {
+      ++start[(key >> low) & mask];
+      ++start[buckets + ((key >> (low + digit_bits)) & mask)];
+    }
+  } else {
+    for (const std::uint32_t key : keys) {
+      ++start[(key >> low) & mask];
+      ++start[buckets + ((key >> (low + digit_bits)) & mask)];
+      ++start[2 * buckets + ((key >> (low + 2 * digit_bits)) & mask)];
+    }
+  }
+  for (int d = 0; d < passes; ++d) {
+    std::uint32_t* count = start.data() + static_cast<std::size_t>(d) * buckets;
     if (std::any_of(count, count + buckets, [&](std::uint32_t c) { return c == n; })) continue;
     std::uint32_t sum = 0;
     for (std::uint32_t b = 0; b < buckets; ++b) sum += std::exchange(count[b], sum);
-    const int shift = d * digit_bits;
+    const int shift = low + d * digit_bits;
     std::uint32_t* out = scratch.buffer.data();
-    for (const std::uint32_t key : keys) out[count[(key >> shift) & (buckets - 1)]++] = key;
+    for (const std::uint32_t key : keys) out[count[(key >> shift) & mask]++] = key;
     keys.swap(scratch.buffer);
   }
-}
-
-// Sorts the collected cells by value and merges equal values (also -0 and +0) with their weights
-// summed (1 per whole cell, the coverage of a partly covered one). Returns the distinct values in
-// increasing order.
-std::span<const WeightedValue> sort_and_merge_cells(StatsScratch& scratch) {
-  radix_sort_keys(scratch);
-  auto& partial = scratch.partial;
-  std::stable_sort(partial.begin(), partial.end(),
-                   [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
-  const auto& keys = scratch.keys;
-  auto& merged = scratch.merged;
-  merged.resize(keys.size() + partial.size() + 1);
-  // merged[0] is a NaN sentinel that no value equals, so the first value needs no test of its own.
-  // Without branches: whether a value repeats the previous one is unpredictable, and a
-  // mispredicted branch per cell costs more than the merge itself.
-  merged[0] = {std::numeric_limits<double>::quiet_NaN(), 0.0};
-  WeightedValue* m = merged.data();
-  std::size_t last = 0;
-  auto put = [&](double value, double weight) {
-    const bool repeat = m[last].value == value;
-    const double base = repeat ? m[last].weight : 0.0;
-    last += repeat ? 0 : 1;
-    m[last].value = value;
-    m[last].weight = base + weight;
-  };
-  std::size_t j = 0;
-  const std::size_t np = partial.size();
-  for (const std::uint32_t key : keys) {
-    // The partly covered cells go in before the first whole cell whose key is not smaller.
-    while (j < np && partial[j].key < key) {
-      put(value_of_key(partial[j].key), partial[j].weight);
-      ++j;
-    }
-    put(value_of_key(key), 1.0);
-  }
-  for (; j < np; ++j) put(value_of_key(partial[j].key), partial[j].weight);
-  return {m + 1, last};
 }
 
 }  // namespace
@@ -438,10 +419,20 @@ struct CoveredRun {
   std::int64_t begin;
   std::int64_t end;
   bool full;
+  std::size_t
+      fractions;  // partly covered runs: offset of their fractions in CoveredRuns::fractions
 };
 
-std::vector<CoveredRun> covered_runs(const CoverageWindow& w) {
+// The runs of one window, and the fractions of its partly covered cells in run order, kept
+// together so that a pass over the partly covered cells reads them in sequence rather than a
+// cache line of the window's fractions per run.
+struct CoveredRuns {
   std::vector<CoveredRun> runs;
+  std::vector<double> fractions;
+};
+
+CoveredRuns covered_runs(const CoverageWindow& w) {
+  CoveredRuns out;
   for (std::int64_t r = 0; r < w.rows; ++r) {
     const double* f = w.fractions.data() + r * w.cols;
     std::int64_t c = 0;
@@ -453,10 +444,11 @@ std::vector<CoveredRun> covered_runs(const CoverageWindow& w) {
       const bool full = f[c] == 1.0;
       const std::int64_t begin = c;
       while (c < w.cols && f[c] > 0.0 && (f[c] == 1.0) == full) ++c;
-      runs.push_back({r, begin, c, full});
+      out.runs.push_back({r, begin, c, full, out.fractions.size()});
+      if (!full) out.fractions.insert(out.fractions.end(), f + begin, f + c);
     }
   }
-  return runs;
+  return out;
 }
 
 void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster<float>& values,
@@ -486,6 +478,8 @@ void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster
 /// appended at `keys` (when Collect); returns how many.
 struct RunSums {
   double sum = 0.0;
+  double sum_d = 0.0;   // of x - shift (Collect only)
+  double sum_dd = 0.0;  // of (x - shift)^2 (Collect only)
   double lo = INFINITY;
   double hi = -INFINITY;
   std::int64_t valid = 0;
@@ -494,8 +488,9 @@ struct RunSums {
 
 template <bool Collect>
 std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, bool has_nodata,
-                            double limit, RunSums& out, std::uint32_t* keys) {
+                            double limit, double shift, RunSums& out, std::uint32_t* keys) {
   double sum[4] = {0.0, 0.0, 0.0, 0.0};
+  double sd[4] = {0.0, 0.0, 0.0, 0.0}, sdd[4] = {0.0, 0.0, 0.0, 0.0};
   double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   double hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
   std::int64_t valid = 0, above = 0, n = 0;
@@ -508,6 +503,9 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
     valid += ok;
     above += ok && x >= limit;
     if constexpr (Collect) {
+      const double d = ok ? static_cast<double>(v) - shift : 0.0;
+      sd[lane] += d;
+      sdd[lane] += d * d;
       keys[n] = sortable_key(v);
       n += ok;
     }
@@ -521,6 +519,8 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
   }
   for (; c < length; ++c) cell(p[c], 0);
   out.sum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+  out.sum_d += (sd[0] + sd[1]) + (sd[2] + sd[3]);
+  out.sum_dd += (sdd[0] + sdd[1]) + (sdd[2] + sdd[3]);
   out.lo = std::min(out.lo, std::min(std::min(lo[0], lo[1]), std::min(lo[2], lo[3])));
   out.hi = std::max(out.hi, std::max(std::max(hi[0], hi[1]), std::max(hi[2], hi[3])));
   out.valid += valid;
@@ -528,11 +528,94 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
   return n;
 }
 
+// Whether two keys stand for the same value: equal, or -0 and +0 (adjacent keys).
+inline bool same_value(std::uint32_t a, std::uint32_t b) {
+  return a == b || (std::min(a, b) == 0x7fffffffu && std::max(a, b) == 0x80000000u);
+}
+
+/// The weighted median (exactextract's quantile, as quantile_of_sorted) of the collected cells:
+/// whole cells as sorted keys (weight 1 each), partly covered ones as (key, coverage) sorted by
+/// key. Equal values (also -0 and +0) are one value with their weights summed. The distinct values
+/// are counted first; then they are visited in order only up to the one the median falls on.
+double median_of_cells(std::span<const std::uint32_t> keys, std::span<const PartialItem> partial,
+                       double sum_w) {
+  const std::size_t nk = keys.size(), np = partial.size();
+  // Distinct values among the whole cells, then the partly covered cells' values not among them.
+  std::size_t n = nk > 0 ? 1 : 0;
+  for (std::size_t i = 1; i < nk; ++i) n += keys[i] != keys[i - 1];
+  if (nk > 1 && std::binary_search(keys.begin(), keys.end(), 0x7fffffffu) &&
+      std::binary_search(keys.begin(), keys.end(), 0x80000000u))
+    --n;
+  auto among_whole = [&](std::uint32_t key) {
+    const bool zero = key == 0x7fffffffu || key == 0x80000000u;
+    return std::binary_search(keys.begin(), keys.end(), key) ||
+           (zero && std::binary_search(keys.begin(), keys.end(), key ^ 0xffffffffu));
+  };
+  for (std::size_t j = 0; j < np; ++j) {
+    const std::uint32_t key = partial[j].key;
+    if (j > 0 && same_value(partial[j - 1].key, key)) continue;
+    if (!among_whole(key)) ++n;
+  }
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  const double n_minus_1 = static_cast<double>(n) - 1.0;
+  const double target = 0.5 * sum_w * n_minus_1;
+  // Visit the distinct values in order: `cur` collects one value's weight; once the next value
+  // begins, its point s_i is known.
+  double cur_v = 0.0, cur_w = 0.0, prev_v = 0.0, s_prev = 0.0, cumsum = 0.0, result = 0.0;
+  std::uint32_t cur_key = 0;
+  bool have = false;
+  std::size_t idx = 0;
+  auto finish = [&]() {
+    const double s_i = idx == 0 ? 0.0 : static_cast<double>(idx) * cur_w + n_minus_1 * cumsum;
+    if (s_i > target) {
+      result = idx == 0 ? cur_v : prev_v + (target - s_prev) * (cur_v - prev_v) / (s_i - s_prev);
+      return true;
+    }
+    s_prev = s_i;
+    cumsum += cur_w;
+    prev_v = cur_v;
+    ++idx;
+    return false;
+  };
+  // Adds `weight` of the value of `key`; true once the median is known.
+  auto put = [&](std::uint32_t key, double weight) {
+    if (have && same_value(key, cur_key)) {
+      cur_w += weight;
+      cur_key = key;
+      cur_v = value_of_key(key);
+      return false;
+    }
+    if (have && finish()) return true;
+    cur_key = key;
+    cur_v = value_of_key(key);
+    cur_w = weight;
+    have = true;
+    return false;
+  };
+  std::size_t i = 0, j = 0;
+  while (i < nk) {
+    const std::uint32_t key = keys[i];
+    // The partly covered cells go in before the first whole cell whose key is not smaller.
+    while (j < np && partial[j].key < key) {
+      if (put(partial[j].key, partial[j].weight)) return result;
+      ++j;
+    }
+    std::size_t end = i + 1;
+    while (end < nk && keys[end] == key) ++end;
+    if (put(key, static_cast<double>(end - i))) return result;
+    i = end;
+  }
+  for (; j < np; ++j)
+    if (put(partial[j].key, partial[j].weight)) return result;
+  if (have && finish()) return result;
+  return prev_v;
+}
+
 /// weighted_stats for one checked window; with `mean_only` the cells are summed but not collected,
 /// so neither the spread nor the median (which needs sorting) is computed. Cells are visited in
 /// row-major order of the window.
 WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
-                           const std::vector<CoveredRun>& runs, const Raster<float>& values,
+                           const CoveredRuns& covered, const Raster<float>& values,
                            std::optional<double> threshold, bool mean_only, StatsScratch& scratch) {
   WeightedStats out;
   out.threshold = threshold;
@@ -546,7 +629,7 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   std::size_t n_keys = 0;
   if (!mean_only) {
     std::size_t capacity = 0;
-    for (const CoveredRun& run : runs)
+    for (const CoveredRun& run : covered.runs)
       if (run.full) capacity += static_cast<std::size_t>(run.end - run.begin);
     keys.resize(capacity);
   }
@@ -556,29 +639,47 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   const float nodata = has_nodata ? *values.nodata() : 0.0f;
   // With no threshold, no value counts as "above" it.
   const double whole_limit = with_threshold ? limit : INFINITY;
-  for (const CoveredRun& run : runs) {
+  // The spread is summed around the window's first value with data (so that the variance does
+  // not lose digits to cancellation, as in the band statistics of the raster files).
+  double shift = 0.0, sum_d = 0.0, sum_dd = 0.0;
+  if (!mean_only) {
+    bool found = false;
+    for (const CoveredRun& run : covered.runs) {
+      const float* row = values.row(coverage.row0 + run.row).data() + coverage.col0;
+      for (std::int64_t c = run.begin; c < run.end && !found; ++c)
+        if (!values.is_nodata(row[c])) {
+          shift = row[c];
+          found = true;
+        }
+      if (found) break;
+    }
+  }
+  for (const CoveredRun& run : covered.runs) {
     const float* row = values.row(coverage.row0 + run.row).data() + coverage.col0;
     if (run.full) {
       const std::int64_t length = run.end - run.begin;
       RunSums sums;
       if (mean_only)
-        scan_whole_run<false>(row + run.begin, length, nodata, has_nodata, whole_limit, sums,
+        scan_whole_run<false>(row + run.begin, length, nodata, has_nodata, whole_limit, 0.0, sums,
                               nullptr);
       else
-        n_keys += static_cast<std::size_t>(scan_whole_run<true>(
-            row + run.begin, length, nodata, has_nodata, whole_limit, sums, keys.data() + n_keys));
+        n_keys += static_cast<std::size_t>(scan_whole_run<true>(row + run.begin, length, nodata,
+                                                                has_nodata, whole_limit, shift,
+                                                                sums, keys.data() + n_keys));
       sum_all += static_cast<double>(length);
       cells += sums.valid;
       sum_c += static_cast<double>(sums.valid);
       sum_cx += sums.sum;
+      sum_d += sums.sum_d;
+      sum_dd += sums.sum_dd;
       sum_above += static_cast<double>(sums.above);
       lo = std::min(lo, sums.lo);
       hi = std::max(hi, sums.hi);
       continue;
     }
-    const double* frac = coverage.fractions.data() + run.row * coverage.cols;
+    const double* frac = covered.fractions.data() + run.fractions;
     for (std::int64_t c = run.begin; c < run.end; ++c) {
-      const double f = frac[c];
+      const double f = frac[c - run.begin];
       sum_all += f;
       const float value = row[c];
       if (values.is_nodata(value)) continue;
@@ -589,6 +690,9 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
       if (!mean_only) partial.push_back({sortable_key(value), f});
       sum_c += f;
       sum_cx += f * x;
+      const double d = x - shift;
+      sum_d += f * d;
+      sum_dd += f * d * d;
       if (with_threshold && x >= limit) sum_above += f;
     }
   }
@@ -603,16 +707,12 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   out.mean = sum_cx / sum_c;
   if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
   if (mean_only) return out;
-  const std::span<const WeightedValue> merged = sort_and_merge_cells(scratch);
-  // The spread and the weights' sum over the distinct values, each with its summed weight.
-  double sum_sq = 0.0, sum_w = 0.0;
-  for (const WeightedValue& m : merged) {
-    const double d = m.value - out.mean;
-    sum_sq += m.weight * d * d;
-    sum_w += m.weight;
-  }
-  out.stddev = std::sqrt(sum_sq / sum_c);
-  out.median = quantile_of_sorted(merged, 0.5, sum_w);
+  radix_sort_keys(scratch);
+  std::stable_sort(partial.begin(), partial.end(),
+                   [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
+  const double variance = std::max(0.0, (sum_dd - sum_d * sum_d / sum_c) / sum_c);
+  out.stddev = std::sqrt(variance);
+  out.median = median_of_cells(scratch.keys, partial, sum_c);
   return out;
 }
 
@@ -662,7 +762,7 @@ std::vector<CoverageWindow> coverage_windows(const Grid& grid,
 std::vector<std::vector<WeightedStats>> weighted_stats(const std::vector<CoverageWindow>& windows,
                                                        std::span<const StatRequest> requests,
                                                        int threads, const std::string& where) {
-  std::vector<std::vector<CoveredRun>> runs(windows.size());
+  std::vector<CoveredRuns> runs(windows.size());
   for (std::size_t k = 0; k < windows.size(); ++k) {
     for (const StatRequest& request : requests) {
       if (!request.values) throw InputError(where + ": a statistics request has no raster");
