@@ -460,26 +460,49 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
   parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
     Scratch s(n);
     std::vector<const float*> rows(n);
+    std::vector<double> sum(p.method == AggregationMethod::wlc ? cols : 0);
+    std::vector<std::uint8_t> row_missing(sum.size());
     BadCell bad;
     for (std::int64_t r = r0; r < r1; ++r) {
       for (std::size_t i = 0; i < n; ++i) rows[i] = children[i]->row(r).data();
       float* dst = out.row(r).data();
       if (p.method == AggregationMethod::wlc) {
-        // The weighted sum without the general per-cell dispatch: the same additions in the same
-        // order as evaluate(), so the same bits.
-        for (std::size_t c = 0; c < cols; ++c) {
-          double sum = 0.0;
-          bool missing = false;
-          for (std::size_t i = 0; i < n; ++i) {
-            const float v = rows[i][c];
-            const bool valid = !children[i]->is_nodata(v);
-            if (valid && !(v >= 0.0f && v <= 1.0f) && bad.row < 0)
-              bad = {r, c, i, static_cast<double>(v)};
-            missing |= !(valid && v >= 0.0f && v <= 1.0f);
-            sum += p.weights[i] * static_cast<double>(v);
+        // The weighted sum without the general per-cell dispatch, a child at a time along the
+        // row (so that the loops vectorise): each cell still adds its children in order, the same
+        // additions as evaluate(), so the same bits.
+        std::fill(sum.begin(), sum.end(), 0.0);
+        std::fill(row_missing.begin(), row_missing.end(), std::uint8_t{0});
+        bool any_bad = false;
+        for (std::size_t i = 0; i < n; ++i) {
+          const float* v = rows[i];
+          const std::optional<float> nd = children[i]->nodata();
+          const bool has_nd = nd.has_value() && !std::isnan(*nd);
+          const float nd_value = has_nd ? *nd : 0.0f;
+          const double w = p.weights[i];
+          std::uint8_t bad_here = 0;
+          for (std::size_t c = 0; c < cols; ++c) {
+            const float x = v[c];
+            const bool valid = x == x && !(has_nd && x == nd_value);
+            const bool in_range = x >= 0.0f && x <= 1.0f;
+            bad_here |= static_cast<std::uint8_t>(valid && !in_range);
+            row_missing[c] |= static_cast<std::uint8_t>(!(valid && in_range));
+            sum[c] += w * static_cast<double>(x);
           }
-          dst[c] = missing ? nodata : static_cast<float>(sum);
+          any_bad |= bad_here != 0;
         }
+        if (any_bad && bad.row < 0) {
+          // The first out-of-range score of the row, in the order cell by cell, child by child.
+          for (std::size_t c = 0; c < cols && bad.row < 0; ++c)
+            for (std::size_t i = 0; i < n; ++i) {
+              const float v = rows[i][c];
+              if (!children[i]->is_nodata(v) && !(v >= 0.0f && v <= 1.0f)) {
+                bad = {r, c, i, static_cast<double>(v)};
+                break;
+              }
+            }
+        }
+        for (std::size_t c = 0; c < cols; ++c)
+          dst[c] = row_missing[c] ? nodata : static_cast<float>(sum[c]);
         continue;
       }
       for (std::size_t c = 0; c < cols; ++c) {

@@ -197,14 +197,6 @@ ModelScores evaluate_model(const Model& model,
     out.contributions.emplace_back(grid, NoFill{}, nodata);
   const std::int64_t cols = grid.cols();
   const std::size_t n_nodes = model.nodes.size();
-  // The score of node k at cell i: inner nodes from node_scores, leaves from their criterion.
-  auto score_at = [&](std::size_t k, std::size_t i) -> double {
-    const ModelNode& n = model.nodes[k];
-    return n.criterion >= 0
-               ? static_cast<double>(
-                     criterion_scores[static_cast<std::size_t>(n.criterion)]->cells()[i])
-               : static_cast<double>(out.node_scores[k].cells()[i]);
-  };
   // Nodes other than weighted sums split their score by contribution_rasters, computed once.
   std::vector<std::vector<Raster<float>>> parts(n_nodes);
   for (std::size_t k = 0; k < n_nodes; ++k) {
@@ -221,39 +213,55 @@ ModelScores evaluate_model(const Model& model,
     }
     parts[k] = contribution_rasters(n.aggregation, children, weights, nodata, threads);
   }
+  // Row by row, each node's share along the whole row (so that the loops vectorise); every cell
+  // gets the same operations in the same order as one cell at a time, so the same bits.
+  const auto ucols = static_cast<std::size_t>(cols);
   parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
-    std::vector<double> share(n_nodes);
+    std::vector<std::vector<double>> share(n_nodes, std::vector<double>(ucols));
+    std::vector<std::uint8_t> missing(ucols);
     for (std::int64_t r = r0; r < r1; ++r) {
-      for (std::int64_t c = 0; c < cols; ++c) {
-        const std::size_t i = static_cast<std::size_t>(r * cols + c);
-        const float overall = out.node_scores.front().cells()[i];
-        if (overall == nodata || std::isnan(overall)) {
-          for (auto& raster : out.contributions) raster.cells()[i] = nodata;
+      const std::size_t first = static_cast<std::size_t>(r) * ucols;
+      const float* overall = out.node_scores.front().cells().data() + first;
+      for (std::size_t c = 0; c < ucols; ++c) {
+        missing[c] = overall[c] == nodata || std::isnan(overall[c]);
+        share[0][c] = static_cast<double>(overall[c]);
+      }
+      // Parents come before their children: pass each node's share down to its children.
+      for (std::size_t k = 0; k < n_nodes; ++k) {
+        const ModelNode& n = model.nodes[k];
+        const double* mine = share[k].data();
+        if (n.criterion >= 0) {
+          float* dst =
+              out.contributions[static_cast<std::size_t>(n.criterion)].cells().data() + first;
+          for (std::size_t c = 0; c < ucols; ++c)
+            dst[c] = missing[c] ? nodata : static_cast<float>(mine[c]);
           continue;
         }
-        // Parents come before their children: pass each node's share down to its children.
-        share[0] = static_cast<double>(overall);
-        for (std::size_t k = 0; k < n_nodes; ++k) {
-          const ModelNode& n = model.nodes[k];
-          if (n.criterion >= 0) {
-            out.contributions[static_cast<std::size_t>(n.criterion)].cells()[i] =
-                static_cast<float>(share[k]);
-            continue;
-          }
-          const double total =
-              k == 0 ? share[0] : static_cast<double>(out.node_scores[k].cells()[i]);
+        // The node's own score: the overall score at the root, its node score below.
+        const float* total = out.node_scores[k].cells().data() + first;
+        for (std::size_t j = 0; j < n.children.size(); ++j) {
+          const auto ch = static_cast<std::size_t>(n.children[j]);
+          double* theirs = share[ch].data();
           if (n.aggregation.method == AggregationMethod::wlc) {
             // Weighted sum: child j's part is w_j x_j, its share that part of the node's share.
-            for (int child : n.children) {
-              const auto ch = static_cast<std::size_t>(child);
-              share[ch] =
-                  total > 0.0 ? share[k] * model.nodes[ch].weight * score_at(ch, i) / total : 0.0;
+            const ModelNode& child = model.nodes[ch];
+            const float* x =
+                child.criterion >= 0
+                    ? criterion_scores[static_cast<std::size_t>(child.criterion)]->cells().data() +
+                          first
+                    : out.node_scores[ch].cells().data() + first;
+            const double w = child.weight;
+            for (std::size_t c = 0; c < ucols; ++c) {
+              const double t = static_cast<double>(total[c]);
+              theirs[c] = t > 0.0 ? mine[c] * w * static_cast<double>(x[c]) / t : 0.0;
             }
-            continue;
+          } else {
+            const float* part = parts[k][j].cells().data() + first;
+            for (std::size_t c = 0; c < ucols; ++c) {
+              const double t = static_cast<double>(total[c]);
+              theirs[c] = t > 0.0 ? mine[c] * static_cast<double>(part[c]) / t : 0.0;
+            }
           }
-          for (std::size_t j = 0; j < n.children.size(); ++j)
-            share[static_cast<std::size_t>(n.children[j])] =
-                total > 0.0 ? share[k] * static_cast<double>(parts[k][j].cells()[i]) / total : 0.0;
         }
       }
     }
