@@ -307,6 +307,11 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
               byte_predict_row(row_b.data(), out);
             } else {
               const auto* src = static_cast<const float*>(level.bands[tile.band]);
+              if (inside && w == k_tile) {
+                // A whole row of the image: predicted where it lies.
+                float_predict_row(src + offset, planes.data(), out);
+                continue;
+              }
               std::fill(row_f.begin(), row_f.end(), fill_f);
               if (inside) std::memcpy(row_f.data(), src + offset, static_cast<std::size_t>(w) * 4);
               float_predict_row(row_f.data(), planes.data(), out);
