@@ -257,61 +257,19 @@ struct PartialItem {
 };
 
 // Buffers one thread reuses from district to district. Cells wholly inside the polygon (the vast
-// majority, weight 1) are sorted as bare four-byte keys; the few partly covered ones separately,
-// with their weights.
+// majority, weight 1) are collected as bare four-byte keys; the few partly covered ones
+// separately, with their weights. The rest is bucket_median's: the keys spread into buckets, each
+// bucket's first key and first partly covered cell, its distinct values and weight, the bitmap
+// that counts them (all zero between uses), and one bucket's keys sorted and merged.
 struct StatsScratch {
   std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> keys;
-  std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> buffer;
   std::vector<PartialItem> partial;
+  std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> buffer;
+  std::vector<std::uint32_t> start, next, pstart, distinct, sorted;
+  std::vector<double> weight;
+  std::vector<std::uint64_t> bitmap;
+  std::vector<std::pair<std::uint32_t, double>> values;
 };
-
-// LSD radix sort of scratch.keys over the bits in which the keys differ, in as few passes of at
-// most 11 bits as those bits need, the passes equally wide.
-void radix_sort_keys(StatsScratch& scratch) {
-  auto& keys = scratch.keys;
-  const std::size_t n = keys.size();
-  if (n < 2) return;
-  std::uint32_t all_or = 0, all_and = ~0u;
-  for (const std::uint32_t key : keys) {
-    all_or |= key;
-    all_and &= key;
-  }
-  const std::uint32_t varying = all_or ^ all_and;
-  if (varying == 0) return;
-  const int low = std::countr_zero(varying);
-  const int high = 32 - std::countl_zero(varying);
-  const int span = high - low;
-  const int passes = (span + 10) / 11;
-  const int digit_bits = (span + passes - 1) / passes;
-  const std::uint32_t buckets = 1u << digit_bits;
-  const std::uint32_t mask = buckets - 1;
-  scratch.buffer.resize(n);
-  std::vector<std::uint32_t> start(static_cast<std::size_t>(passes) * buckets, 0);
-  if (passes == 1) {
-    for (const std::uint32_t key : keys) ++start[(key >> low) & mask];
-  } else if (passes == 2) {
-    for (const std::uint32_t key : keys) {
-      ++start[(key >> low) & mask];
-      ++start[buckets + ((key >> (low + digit_bits)) & mask)];
-    }
-  } else {
-    for (const std::uint32_t key : keys) {
-      ++start[(key >> low) & mask];
-      ++start[buckets + ((key >> (low + digit_bits)) & mask)];
-      ++start[2 * buckets + ((key >> (low + 2 * digit_bits)) & mask)];
-    }
-  }
-  for (int d = 0; d < passes; ++d) {
-    std::uint32_t* count = start.data() + static_cast<std::size_t>(d) * buckets;
-    if (std::any_of(count, count + buckets, [&](std::uint32_t c) { return c == n; })) continue;
-    std::uint32_t sum = 0;
-    for (std::uint32_t b = 0; b < buckets; ++b) sum += std::exchange(count[b], sum);
-    const int shift = low + d * digit_bits;
-    std::uint32_t* out = scratch.buffer.data();
-    for (const std::uint32_t key : keys) out[count[(key >> shift) & mask]++] = key;
-    keys.swap(scratch.buffer);
-  }
-}
 
 }  // namespace
 
@@ -528,87 +486,185 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
   return n;
 }
 
-// Whether two keys stand for the same value: equal, or -0 and +0 (adjacent keys).
-inline bool same_value(std::uint32_t a, std::uint32_t b) {
-  return a == b || (std::min(a, b) == 0x7fffffffu && std::max(a, b) == 0x80000000u);
+// A key with -0 as +0: equal values are one value for the median.
+inline std::uint32_t canonical_key(std::uint32_t key) {
+  return key == 0x7fffffffu ? 0x80000000u : key;
 }
 
 /// The weighted median (exactextract's quantile, as quantile_of_sorted) of the collected cells:
-/// whole cells as sorted keys (weight 1 each), partly covered ones as (key, coverage) sorted by
-/// key. Equal values (also -0 and +0) are one value with their weights summed. The distinct values
-/// are counted first; then they are visited in order only up to the one the median falls on.
-double median_of_cells(std::span<const std::uint32_t> keys, std::span<const PartialItem> partial,
-                       double sum_w) {
+/// whole cells as keys in scratch.keys (weight 1 each, any order), partly covered ones in
+/// scratch.partial (key and coverage). Equal values (also -0 and +0) are one value with their
+/// weights summed.
+///
+/// The quantile needs the number n of distinct values and the distinct values around the median,
+/// not the whole order: the keys are spread into buckets by their high bits (the bits in which
+/// they differ, all but the lowest 16), each bucket's distinct values are counted on a bitmap of
+/// its low bits, and only the buckets around the median are sorted. With C the weight of the
+/// values below value i and w_i its weight, the point s_i = i w_i + (n - 1) C_i lies between
+/// (n - 1) C_i and (n - 1) (C_i + w_i), so the first point above q W (n - 1) belongs to the value
+/// whose weight holds the position q W, or to the next one.
+double bucket_median(StatsScratch& scratch, double q) {
+  auto& keys = scratch.keys;
+  auto& partial = scratch.partial;
   const std::size_t nk = keys.size(), np = partial.size();
-  // Distinct values among the whole cells, then the partly covered cells' values not among them.
-  std::size_t n = nk > 0 ? 1 : 0;
-  for (std::size_t i = 1; i < nk; ++i) n += keys[i] != keys[i - 1];
-  if (nk > 1 && std::binary_search(keys.begin(), keys.end(), 0x7fffffffu) &&
-      std::binary_search(keys.begin(), keys.end(), 0x80000000u))
-    --n;
-  auto among_whole = [&](std::uint32_t key) {
-    const bool zero = key == 0x7fffffffu || key == 0x80000000u;
-    return std::binary_search(keys.begin(), keys.end(), key) ||
-           (zero && std::binary_search(keys.begin(), keys.end(), key ^ 0xffffffffu));
-  };
-  for (std::size_t j = 0; j < np; ++j) {
-    const std::uint32_t key = partial[j].key;
-    if (j > 0 && same_value(partial[j - 1].key, key)) continue;
-    if (!among_whole(key)) ++n;
+  if (nk + np == 0) return std::numeric_limits<double>::quiet_NaN();
+  std::uint32_t all_or = 0, all_and = ~0u;
+  for (std::uint32_t& key : keys) {
+    key = canonical_key(key);
+    all_or |= key;
+    all_and &= key;
   }
-  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
+  for (PartialItem& item : partial) {
+    item.key = canonical_key(item.key);
+    all_or |= item.key;
+    all_and &= item.key;
+  }
+  std::stable_sort(partial.begin(), partial.end(),
+                   [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
+  const std::uint32_t varying = all_or ^ all_and;
+  const int high = varying == 0 ? 0 : 32 - std::countl_zero(varying);  // bits above are shared
+  const int low_bits = std::min(high, 16);
+  const int bucket_bits = high - low_bits;
+  const std::size_t buckets = std::size_t{1} << bucket_bits;
+  const std::uint32_t high_mask = high >= 32 ? ~0u : (1u << high) - 1u;
+  const std::uint32_t low_mask = (1u << low_bits) - 1u;
+  auto bucket_of = [&](std::uint32_t key) {
+    return static_cast<std::size_t>((key & high_mask) >> low_bits);
+  };
+
+  // Whole cells counted and spread into their buckets (in any order within a bucket).
+  auto& start = scratch.start;
+  start.assign(buckets + 1, 0);
+  for (const std::uint32_t key : keys) ++start[bucket_of(key) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  auto& spread = scratch.buffer;
+  spread.resize(nk);
+  {
+    auto& next = scratch.next;
+    next.assign(start.begin(), start.end() - 1);
+    for (const std::uint32_t key : keys) spread[next[bucket_of(key)]++] = key;
+  }
+  // Partly covered cells: sorted by key, so each bucket's are a range.
+  auto& pstart = scratch.pstart;
+  pstart.assign(buckets + 1, 0);
+  for (const PartialItem& item : partial) ++pstart[bucket_of(item.key) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) pstart[b + 1] += pstart[b];
+
+  // Each bucket's distinct values (on the bitmap of low bits, cleared again behind) and weight.
+  auto& bitmap = scratch.bitmap;
+  const std::size_t words = ((std::size_t{1} << low_bits) + 63) / 64;
+  if (bitmap.size() < words) bitmap.assign(words, 0);
+  auto& distinct = scratch.distinct;
+  auto& weight = scratch.weight;
+  distinct.assign(buckets, 0);
+  weight.assign(buckets, 0.0);
+  std::size_t n = 0;
+  double total = 0.0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    const std::uint32_t k0 = start[b], k1 = start[b + 1], p0 = pstart[b], p1 = pstart[b + 1];
+    if (k0 == k1 && p0 == p1) continue;
+    std::uint32_t d = 0;
+    auto mark = [&](std::uint32_t key) {
+      const std::uint32_t low = key & low_mask;
+      const std::uint64_t bit = std::uint64_t{1} << (low & 63u);
+      std::uint64_t& word = bitmap[low >> 6];
+      d += (word & bit) == 0;
+      word |= bit;
+    };
+    for (std::uint32_t i = k0; i < k1; ++i) mark(spread[i]);
+    double w = static_cast<double>(k1 - k0);
+    for (std::uint32_t j = p0; j < p1; ++j) {
+      mark(partial[j].key);
+      w += partial[j].weight;
+    }
+    for (std::uint32_t i = k0; i < k1; ++i) bitmap[(spread[i] & low_mask) >> 6] = 0;
+    for (std::uint32_t j = p0; j < p1; ++j) bitmap[(partial[j].key & low_mask) >> 6] = 0;
+    distinct[b] = d;
+    weight[b] = w;
+    n += d;
+    total += w;
+  }
   const double n_minus_1 = static_cast<double>(n) - 1.0;
-  const double target = 0.5 * sum_w * n_minus_1;
-  // Visit the distinct values in order: `cur` collects one value's weight; once the next value
-  // begins, its point s_i is known.
-  double cur_v = 0.0, cur_w = 0.0, prev_v = 0.0, s_prev = 0.0, cumsum = 0.0, result = 0.0;
-  std::uint32_t cur_key = 0;
-  bool have = false;
-  std::size_t idx = 0;
-  auto finish = [&]() {
-    const double s_i = idx == 0 ? 0.0 : static_cast<double>(idx) * cur_w + n_minus_1 * cumsum;
-    if (s_i > target) {
-      result = idx == 0 ? cur_v : prev_v + (target - s_prev) * (cur_v - prev_v) / (s_i - s_prev);
-      return true;
+  const double target = q * total * n_minus_1;
+
+  // A bucket's distinct values in order with their weights (whole cells first, then partly
+  // covered ones of the same value).
+  auto& values = scratch.values;
+  auto& sorted = scratch.sorted;
+  auto materialize = [&](std::size_t b) {
+    sorted.assign(spread.begin() + start[b], spread.begin() + start[b + 1]);
+    std::sort(sorted.begin(), sorted.end());
+    values.clear();
+    std::size_t j = pstart[b];
+    const std::size_t j1 = pstart[b + 1];
+    auto put = [&](std::uint32_t key, double w) {
+      if (!values.empty() && values.back().first == key)
+        values.back().second += w;
+      else
+        values.emplace_back(key, w);
+    };
+    for (std::size_t i = 0; i < sorted.size();) {
+      const std::uint32_t key = sorted[i];
+      while (j < j1 && partial[j].key < key) put(partial[j].key, partial[j].weight), ++j;
+      std::size_t end = i + 1;
+      while (end < sorted.size() && sorted[end] == key) ++end;
+      put(key, static_cast<double>(end - i));
+      i = end;
     }
-    s_prev = s_i;
-    cumsum += cur_w;
-    prev_v = cur_v;
-    ++idx;
-    return false;
+    for (; j < j1; ++j) put(partial[j].key, partial[j].weight);
   };
-  // Adds `weight` of the value of `key`; true once the median is known.
-  auto put = [&](std::uint32_t key, double weight) {
-    if (have && same_value(key, cur_key)) {
-      cur_w += weight;
-      cur_key = key;
-      cur_v = value_of_key(key);
-      return false;
-    }
-    if (have && finish()) return true;
-    cur_key = key;
-    cur_v = value_of_key(key);
-    cur_w = weight;
-    have = true;
-    return false;
-  };
-  std::size_t i = 0, j = 0;
-  while (i < nk) {
-    const std::uint32_t key = keys[i];
-    // The partly covered cells go in before the first whole cell whose key is not smaller.
-    while (j < np && partial[j].key < key) {
-      if (put(partial[j].key, partial[j].weight)) return result;
-      ++j;
-    }
-    std::size_t end = i + 1;
-    while (end < nk && keys[end] == key) ++end;
-    if (put(key, static_cast<double>(end - i))) return result;
-    i = end;
+  // The bucket that holds the position q W (found a little early rather than late: starting the
+  // walk early only costs time), then the walk from the non-empty bucket before it.
+  std::size_t first = 0;
+  {
+    double c = 0.0;
+    const double position = q * total * (1.0 - 1e-9);
+    while (first < buckets && (weight[first] == 0.0 || c + weight[first] < position))
+      c += weight[first++];
+    if (first == buckets) first = buckets - 1;
   }
-  for (; j < np; ++j)
-    if (put(partial[j].key, partial[j].weight)) return result;
-  if (have && finish()) return result;
-  return prev_v;
+  for (;;) {
+    // Step back to the previous non-empty bucket, if any.
+    std::size_t from = first;
+    for (std::size_t b = first; b-- > 0;)
+      if (weight[b] > 0.0) {
+        from = b;
+        break;
+      }
+    std::size_t idx = 0;
+    double cumsum = 0.0;
+    for (std::size_t b = 0; b < from; ++b) {
+      idx += distinct[b];
+      cumsum += weight[b];
+    }
+    bool have_prev = false;
+    double prev_v = 0.0, s_prev = 0.0;
+    bool too_late = false;
+    for (std::size_t b = from; b < buckets && !too_late; ++b) {
+      if (weight[b] == 0.0) continue;
+      materialize(b);
+      for (const auto& [key, w] : values) {
+        const double v = value_of_key(key);
+        const double s_i = idx == 0 ? 0.0 : static_cast<double>(idx) * w + n_minus_1 * cumsum;
+        if (s_i > target) {
+          if (idx == 0) return v;
+          if (!have_prev) {
+            too_late = true;
+            break;
+          }
+          return prev_v + (target - s_prev) * (v - prev_v) / (s_i - s_prev);
+        }
+        prev_v = v;
+        s_prev = s_i;
+        have_prev = true;
+        cumsum += w;
+        ++idx;
+      }
+    }
+    if (!too_late) return prev_v;
+    // The median lies before where the walk began (only by rounding): begin one bucket earlier.
+    first = from;
+  }
 }
 
 /// weighted_stats for one checked window; with `mean_only` the cells are summed but not collected,
@@ -707,12 +763,10 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
   out.mean = sum_cx / sum_c;
   if (threshold) out.share_at_or_above_pct = 100.0 * sum_above / sum_c;
   if (mean_only) return out;
-  radix_sort_keys(scratch);
-  std::stable_sort(partial.begin(), partial.end(),
-                   [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
+
   const double variance = std::max(0.0, (sum_dd - sum_d * sum_d / sum_c) / sum_c);
   out.stddev = std::sqrt(variance);
-  out.median = median_of_cells(scratch.keys, partial, sum_c);
+  out.median = bucket_median(scratch, 0.5);
   return out;
 }
 

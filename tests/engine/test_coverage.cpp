@@ -451,21 +451,37 @@ TEST_CASE("the weighted median follows exactextract's weighted quantile", "[cove
 
 TEST_CASE("the median of a raster equals the weighted quantile of its covered cells",
           "[coverage]") {
-  // weighted_stats sorts the cells' float values by radix; weighted_quantile sorts doubles by
-  // comparison. Negative values, both zeros and many ties exercise the key order and the merging.
+  // weighted_stats counts the distinct float values bucket by bucket and sorts only the buckets
+  // around the median; weighted_quantile sorts doubles by comparison. Negative values, both zeros
+  // and many ties exercise the key order and the merging; values over many powers of two spread
+  // over many buckets (the walk to the median crosses them), values close together share one.
   const Grid g(0.0, 400.0, 10.0, 40, 40, "EPSG:25832");
   std::mt19937_64 rng(99);
   std::uniform_int_distribution<int> small(-6, 6);
   std::normal_distribution<float> wide(0.0f, 1e4f);
+  std::uniform_int_distribution<int> exponent(-40, 40);
+  std::uniform_int_distribution<int> step(0, 5000);
   const auto mp = from_wkt(
       "MULTIPOLYGON(((13.3 17.1,388.2 5.5,391.6 377.7,33.3 385.2,13.3 17.1),(100.5 100.5,200.5 "
       "120.5,150.5 300.5,100.5 100.5)))");
   const auto w = coverage_fractions(g, mp);
-  for (const bool ties : {true, false}) {
+  for (const char* kind : {"ties", "wide", "powers of two", "close together", "constant"}) {
+    INFO(kind);
+    const std::string k = kind;
     Raster<float> values(g, 0.0f);
     for (float& v : values.cells()) {
-      const int k = small(rng);
-      v = ties ? (k == 0 ? -0.0f : (k == 6 ? 0.0f : 0.5f * static_cast<float>(k))) : wide(rng);
+      if (k == "ties") {
+        const int t = small(rng);
+        v = t == 0 ? -0.0f : (t == 6 ? 0.0f : 0.5f * static_cast<float>(t));
+      } else if (k == "wide") {
+        v = wide(rng);
+      } else if (k == "powers of two") {
+        v = std::ldexp(small(rng) < 0 ? -1.0f : 1.0f, exponent(rng));
+      } else if (k == "close together") {
+        v = 1000.0f + 0.0001f * static_cast<float>(step(rng));
+      } else {
+        v = 3.25f;
+      }
     }
     std::vector<double> x, f;
     for (std::int64_t r = 0; r < w.rows; ++r) {
@@ -475,7 +491,8 @@ TEST_CASE("the median of a raster equals the weighted quantile of its covered ce
       }
     }
     const auto s = weighted_stats(g, w, values, std::nullopt, "test");
-    CHECK_THAT(s.median, WithinAbs(weighted_quantile(x, f, 0.5, "test"), 1e-9));
+    const double expected = weighted_quantile(x, f, 0.5, "test");
+    CHECK_THAT(s.median, WithinAbs(expected, 1e-9 * std::max(1.0, std::fabs(expected))));
     CHECK(s.median >= s.min);
     CHECK(s.median <= s.max);
   }
