@@ -259,7 +259,7 @@ struct PartialItem {
 // Buffers one thread reuses from district to district. Cells wholly inside the polygon (the vast
 // majority, weight 1) are collected as bare four-byte keys; the few partly covered ones
 // separately, with their weights. The rest is bucket_median's: the keys spread into buckets, each
-// bucket's first key and first partly covered cell, its distinct values and weight, the bitmap
+// bucket's first key and first partly covered cell, its distinct values and weight, the byte map
 // that counts them (all zero between uses), and one bucket's keys sorted and merged.
 struct StatsScratch {
   std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> keys;
@@ -267,8 +267,9 @@ struct StatsScratch {
   std::vector<std::uint32_t, NoFillAllocator<std::uint32_t>> buffer;
   std::vector<std::uint32_t> start, next, pstart, distinct, sorted;
   std::vector<double> weight;
-  std::vector<std::uint64_t> bitmap;
+  std::vector<std::uint8_t> seen;
   std::vector<std::pair<std::uint32_t, double>> values;
+  std::uint32_t key_or = 0, key_and = ~0u;  // over the collected keys (canonical)
 };
 
 }  // namespace
@@ -434,6 +435,11 @@ void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster
 /// Sums over a run of cells wholly inside the polygon (weight 1): four interleaved accumulators
 /// and no branch per cell, so the adds do not wait on one another. Keys of the cells with data are
 /// appended at `keys` (when Collect); returns how many.
+// A key with -0 as +0: equal values are one value for the median.
+inline std::uint32_t canonical_key(std::uint32_t key) {
+  return key == 0x7fffffffu ? 0x80000000u : key;
+}
+
 struct RunSums {
   double sum = 0.0;
   double sum_d = 0.0;   // of x - shift (Collect only)
@@ -442,16 +448,21 @@ struct RunSums {
   double hi = -INFINITY;
   std::int64_t valid = 0;
   std::int64_t above = 0;
+  std::uint32_t key_or = 0;     // of the keys collected (Collect only)
+  std::uint32_t key_and = ~0u;  // likewise
 };
 
 template <bool Collect>
-std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, bool has_nodata,
-                            double limit, double shift, RunSums& out, std::uint32_t* keys) {
+[[gnu::always_inline]] inline std::int64_t scan_whole_run(const float* p, std::int64_t length,
+                                                          float nodata, bool has_nodata,
+                                                          double limit, double shift, RunSums& out,
+                                                          std::uint32_t* keys) {
   double sum[4] = {0.0, 0.0, 0.0, 0.0};
   double sd[4] = {0.0, 0.0, 0.0, 0.0}, sdd[4] = {0.0, 0.0, 0.0, 0.0};
   double lo[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
   double hi[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
   std::int64_t valid = 0, above = 0, n = 0;
+  std::uint32_t key_or = 0, key_and = ~0u;
   auto cell = [&](float v, int lane) {
     const bool ok = !(v != v) && !(has_nodata && v == nodata);
     const double x = ok ? static_cast<double>(v) : 0.0;
@@ -464,7 +475,10 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
       const double d = ok ? static_cast<double>(v) - shift : 0.0;
       sd[lane] += d;
       sdd[lane] += d * d;
-      keys[n] = sortable_key(v);
+      const std::uint32_t key = canonical_key(sortable_key(v));
+      keys[n] = key;
+      key_or |= ok ? key : 0u;
+      key_and &= ok ? key : ~0u;
       n += ok;
     }
   };
@@ -483,12 +497,9 @@ std::int64_t scan_whole_run(const float* p, std::int64_t length, float nodata, b
   out.hi = std::max(out.hi, std::max(std::max(hi[0], hi[1]), std::max(hi[2], hi[3])));
   out.valid += valid;
   out.above += above;
+  out.key_or |= key_or;
+  out.key_and &= key_and;
   return n;
-}
-
-// A key with -0 as +0: equal values are one value for the median.
-inline std::uint32_t canonical_key(std::uint32_t key) {
-  return key == 0x7fffffffu ? 0x80000000u : key;
 }
 
 /// The weighted median (exactextract's quantile, as quantile_of_sorted) of the collected cells:
@@ -498,32 +509,22 @@ inline std::uint32_t canonical_key(std::uint32_t key) {
 ///
 /// The quantile needs the number n of distinct values and the distinct values around the median,
 /// not the whole order: the keys are spread into buckets by their high bits (the bits in which
-/// they differ, all but the lowest 16), each bucket's distinct values are counted on a bitmap of
-/// its low bits, and only the buckets around the median are sorted. With C the weight of the
-/// values below value i and w_i its weight, the point s_i = i w_i + (n - 1) C_i lies between
-/// (n - 1) C_i and (n - 1) (C_i + w_i), so the first point above q W (n - 1) belongs to the value
-/// whose weight holds the position q W, or to the next one.
+/// they differ, all but the lowest 15), each bucket's distinct values are counted on a map of its
+/// low bits (a byte each: 32 KiB, in the first-level cache), and only the buckets around the
+/// median are sorted. With C the weight of the values below value i and w_i its weight, the point
+/// s_i = i w_i + (n - 1) C_i lies between (n - 1) C_i and (n - 1) (C_i + w_i), so the first point
+/// above q W (n - 1) belongs to the value whose weight holds the position q W, or to the next one.
 double bucket_median(StatsScratch& scratch, double q) {
   auto& keys = scratch.keys;
   auto& partial = scratch.partial;
   const std::size_t nk = keys.size(), np = partial.size();
   if (nk + np == 0) return std::numeric_limits<double>::quiet_NaN();
-  std::uint32_t all_or = 0, all_and = ~0u;
-  for (std::uint32_t& key : keys) {
-    key = canonical_key(key);
-    all_or |= key;
-    all_and &= key;
-  }
-  for (PartialItem& item : partial) {
-    item.key = canonical_key(item.key);
-    all_or |= item.key;
-    all_and &= item.key;
-  }
+  const std::uint32_t all_or = scratch.key_or, all_and = scratch.key_and;
   std::stable_sort(partial.begin(), partial.end(),
                    [](const PartialItem& a, const PartialItem& b) { return a.key < b.key; });
   const std::uint32_t varying = all_or ^ all_and;
   const int high = varying == 0 ? 0 : 32 - std::countl_zero(varying);  // bits above are shared
-  const int low_bits = std::min(high, 16);
+  const int low_bits = std::min(high, 15);
   const int bucket_bits = high - low_bits;
   const std::size_t buckets = std::size_t{1} << bucket_bits;
   const std::uint32_t high_mask = high >= 32 ? ~0u : (1u << high) - 1u;
@@ -550,10 +551,12 @@ double bucket_median(StatsScratch& scratch, double q) {
   for (const PartialItem& item : partial) ++pstart[bucket_of(item.key) + 1];
   for (std::size_t b = 0; b < buckets; ++b) pstart[b + 1] += pstart[b];
 
-  // Each bucket's distinct values (on the bitmap of low bits, cleared again behind) and weight.
-  auto& bitmap = scratch.bitmap;
-  const std::size_t words = ((std::size_t{1} << low_bits) + 63) / 64;
-  if (bitmap.size() < words) bitmap.assign(words, 0);
+  // Each bucket's distinct values, on a map of one byte per low-bit pattern: every key marks its
+  // byte, then every key counts its byte and clears it, so each value counts once and the map is
+  // all zero again for the next bucket.
+  auto& seen = scratch.seen;
+  const std::size_t bytes = std::size_t{1} << low_bits;
+  if (seen.size() < bytes) seen.assign(bytes, 0);
   auto& distinct = scratch.distinct;
   auto& weight = scratch.weight;
   distinct.assign(buckets, 0);
@@ -563,22 +566,21 @@ double bucket_median(StatsScratch& scratch, double q) {
   for (std::size_t b = 0; b < buckets; ++b) {
     const std::uint32_t k0 = start[b], k1 = start[b + 1], p0 = pstart[b], p1 = pstart[b + 1];
     if (k0 == k1 && p0 == p1) continue;
+    for (std::uint32_t i = k0; i < k1; ++i) seen[spread[i] & low_mask] = 1;
+    for (std::uint32_t j = p0; j < p1; ++j) seen[partial[j].key & low_mask] = 1;
     std::uint32_t d = 0;
-    auto mark = [&](std::uint32_t key) {
-      const std::uint32_t low = key & low_mask;
-      const std::uint64_t bit = std::uint64_t{1} << (low & 63u);
-      std::uint64_t& word = bitmap[low >> 6];
-      d += (word & bit) == 0;
-      word |= bit;
-    };
-    for (std::uint32_t i = k0; i < k1; ++i) mark(spread[i]);
+    for (std::uint32_t i = k0; i < k1; ++i) {
+      std::uint8_t& byte = seen[spread[i] & low_mask];
+      d += byte;
+      byte = 0;
+    }
     double w = static_cast<double>(k1 - k0);
     for (std::uint32_t j = p0; j < p1; ++j) {
-      mark(partial[j].key);
+      std::uint8_t& byte = seen[partial[j].key & low_mask];
+      d += byte;
+      byte = 0;
       w += partial[j].weight;
     }
-    for (std::uint32_t i = k0; i < k1; ++i) bitmap[(spread[i] & low_mask) >> 6] = 0;
-    for (std::uint32_t j = p0; j < p1; ++j) bitmap[(partial[j].key & low_mask) >> 6] = 0;
     distinct[b] = d;
     weight[b] = w;
     n += d;
@@ -690,6 +692,8 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
     keys.resize(capacity);
   }
   partial.clear();
+  scratch.key_or = 0;
+  scratch.key_and = ~0u;
   std::int64_t cells = 0;
   const bool has_nodata = values.nodata().has_value() && !std::isnan(*values.nodata());
   const float nodata = has_nodata ? *values.nodata() : 0.0f;
@@ -710,8 +714,17 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
       if (found) break;
     }
   }
-  for (const CoveredRun& run : covered.runs) {
+  const std::size_t n_runs = covered.runs.size();
+  for (std::size_t k = 0; k < n_runs; ++k) {
+    const CoveredRun& run = covered.runs[k];
     const float* row = values.row(coverage.row0 + run.row).data() + coverage.col0;
+    // The cells a few runs ahead are asked for now: a run that starts a new row starts where the
+    // hardware prefetcher, following this row, does not look.
+    if (k + 4 < n_runs) {
+      const CoveredRun& ahead = covered.runs[k + 4];
+      __builtin_prefetch(values.row(coverage.row0 + ahead.row).data() + coverage.col0 +
+                         ahead.begin);
+    }
     if (run.full) {
       const std::int64_t length = run.end - run.begin;
       RunSums sums;
@@ -724,6 +737,8 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
                                                                 sums, keys.data() + n_keys));
       sum_all += static_cast<double>(length);
       cells += sums.valid;
+      scratch.key_or |= sums.key_or;
+      scratch.key_and &= sums.key_and;
       sum_c += static_cast<double>(sums.valid);
       sum_cx += sums.sum;
       sum_d += sums.sum_d;
@@ -743,7 +758,12 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
       ++cells;
       lo = std::min(lo, x);
       hi = std::max(hi, x);
-      if (!mean_only) partial.push_back({sortable_key(value), f});
+      if (!mean_only) {
+        const std::uint32_t key = canonical_key(sortable_key(value));
+        partial.push_back({key, f});
+        scratch.key_or |= key;
+        scratch.key_and &= key;
+      }
       sum_c += f;
       sum_cx += f * x;
       const double d = x - shift;
