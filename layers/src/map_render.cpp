@@ -341,23 +341,54 @@ std::vector<std::uint8_t> colour_raster(const MapRaster& raster, const MapLayout
   const auto h = static_cast<std::size_t>(layout.frame_height_px);
   std::vector<std::uint8_t> rgba(w * h * 4, 0);
   std::vector<double> sum(w), total(w);
+  // Each source row's horizontal sums (valid values times their weights, and the weights) are
+  // computed once and kept while the next pixel row may use the same source row; every sum adds
+  // the same terms in the same order as cell by cell, and an invalid cell adds +0, so the pixels
+  // do not depend on the caching.
+  struct RowSums {
+    std::int64_t row = -1;
+    std::vector<double> s, t;
+  };
+  RowSums cache[2];
+  for (RowSums& c : cache) {
+    c.s.resize(w);
+    c.t.resize(w);
+  }
+  const std::optional<float> nodata = values.nodata();
+  const bool has_nodata = nodata.has_value() && !std::isnan(*nodata);
+  const float nodata_value = has_nodata ? *nodata : 0.0f;
+  auto row_sums = [&](std::int64_t r) -> const RowSums& {
+    for (const RowSums& c : cache)
+      if (c.row == r) return c;
+    // Replace the row that is not the more recent one: footprints move downwards.
+    RowSums& c = cache[0].row < cache[1].row ? cache[0] : cache[1];
+    c.row = r;
+    const std::span<const float> row = values.row(r);
+    for (std::size_t i = 0; i < w; ++i) {
+      const float* src = row.data() + f.x.first[i];
+      const double* wx = f.x.weight.data() + f.x.offset[i];
+      double s = 0.0, t = 0.0;
+      const int n = f.x.count[i];
+      for (int dx = 0; dx < n; ++dx) {
+        const float v = src[dx];
+        const bool ok = v == v && !(has_nodata && v == nodata_value);
+        s += static_cast<double>(ok ? v : 0.0f) * wx[dx];
+        t += static_cast<double>(ok) * wx[dx];
+      }
+      c.s[i] = s;
+      c.t[i] = t;
+    }
+    return c;
+  };
   for (std::size_t j = 0; j < h; ++j) {
     std::fill(sum.begin(), sum.end(), 0.0);
     std::fill(total.begin(), total.end(), 0.0);
     for (int dy = 0; dy < f.y.count[j]; ++dy) {
       const double wy = f.y.weight[f.y.offset[j] + static_cast<std::size_t>(dy)];
-      const std::span<const float> row = values.row(f.y.first[j] + dy);
+      const RowSums& r = row_sums(f.y.first[j] + dy);
       for (std::size_t i = 0; i < w; ++i) {
-        const float* src = row.data() + f.x.first[i];
-        const double* wx = f.x.weight.data() + f.x.offset[i];
-        double s = 0.0, t = 0.0;
-        for (int dx = 0; dx < f.x.count[i]; ++dx) {
-          if (values.is_nodata(src[dx])) continue;
-          s += static_cast<double>(src[dx]) * wx[dx];
-          t += wx[dx];
-        }
-        sum[i] += s * wy;
-        total[i] += t * wy;
+        sum[i] += r.s[i] * wy;
+        total[i] += r.t[i] * wy;
       }
     }
     std::uint8_t* out = rgba.data() + j * w * 4;
