@@ -27,13 +27,31 @@ struct Prepared {
   bool quantifier = false;               ///< OWA from andness: W*(t) = t^alpha
   double alpha = 1.0;                    ///< 0 and +inf stand for the OR and AND limits
   double gamma = 0.9;
+  /// WOWA with at most max_table_children children: for each order of the children (by the
+  /// lexicographic rank of the permutation), the weight of each position, so that a cell looks
+  /// them up instead of evaluating W* again.
+  std::vector<double> position_weights;
 };
+
+constexpr std::size_t max_table_children = 5;
+
+/// The lexicographic rank of the permutation index[0..n) of 0..n-1 (its Lehmer code).
+std::size_t permutation_rank(const std::vector<std::size_t>& index, std::size_t n) {
+  std::size_t rank = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t smaller = 0;
+    for (std::size_t j = i + 1; j < n; ++j) smaller += index[j] < index[i];
+    rank = rank * (n - i) + smaller;
+  }
+  return rank;
+}
 
 /// Per-thread buffers, so evaluating a cell never allocates.
 struct Scratch {
   std::vector<double> x;
   std::vector<std::size_t> index;
-  explicit Scratch(std::size_t n) : x(n), index(n) {}
+  std::vector<double> w;  ///< position weights when they are not tabulated
+  explicit Scratch(std::size_t n) : x(n), index(n), w(n) {}
 };
 
 std::string context(const AggregationSpec& spec) { return "aggregation " + spec.describe(); }
@@ -191,6 +209,32 @@ double owa_position_weight(const Prepared& p, const Scratch& s, std::size_t k, W
   return weight;
 }
 
+/// Fills p.position_weights (WOWA with few children): for every order of the children, each
+/// position's weight as owa_position_weight gives it, position after position.
+void tabulate_position_weights(Prepared& p) {
+  if (p.method != AggregationMethod::owa || p.equal_weights || p.n > max_table_children) return;
+  Scratch s(p.n);
+  for (std::size_t i = 0; i < p.n; ++i) s.index[i] = i;
+  std::size_t count = 1;
+  for (std::size_t k = 2; k <= p.n; ++k) count *= k;
+  p.position_weights.assign(count * p.n, 0.0);
+  do {
+    double* w = p.position_weights.data() + permutation_rank(s.index, p.n) * p.n;
+    WowaState state;
+    for (std::size_t k = 0; k < p.n; ++k) w[k] = owa_position_weight(p, s, k, state);
+  } while (std::next_permutation(s.index.begin(), s.index.end()));
+}
+
+/// The weights of the positions, for the order of the children in s.index (after
+/// sort_decreasing): from the table when there is one, otherwise computed into `w`.
+const double* position_weights(const Prepared& p, const Scratch& s, std::vector<double>& w) {
+  if (!p.position_weights.empty())
+    return p.position_weights.data() + permutation_rank(s.index, p.n) * p.n;
+  WowaState state;
+  for (std::size_t k = 0; k < p.n; ++k) w[k] = owa_position_weight(p, s, k, state);
+  return w.data();
+}
+
 /// Aggregates the scores in s.x (none NaN, all in [0, 1]).
 double evaluate(const Prepared& p, Scratch& s) {
   const std::size_t n = p.n;
@@ -208,10 +252,9 @@ double evaluate(const Prepared& p, Scratch& s) {
     }
     case AggregationMethod::owa: {
       sort_decreasing(s, n);
+      const double* w = position_weights(p, s, s.w);
       double sum = 0.0;
-      WowaState state;
-      for (std::size_t k = 0; k < n; ++k)
-        sum += owa_position_weight(p, s, k, state) * x[s.index[k]];
+      for (std::size_t k = 0; k < n; ++k) sum += w[k] * x[s.index[k]];
       return sum;
     }
     case AggregationMethod::fuzzy_and: {
@@ -260,9 +303,8 @@ void additive_shares(const Prepared& p, Scratch& s, std::span<double> share) {
       break;
     case AggregationMethod::owa: {
       sort_decreasing(s, p.n);
-      WowaState state;
-      for (std::size_t k = 0; k < p.n; ++k)
-        share[s.index[k]] = owa_position_weight(p, s, k, state) * s.x[s.index[k]];
+      const double* w = position_weights(p, s, s.w);
+      for (std::size_t k = 0; k < p.n; ++k) share[s.index[k]] = w[k] * s.x[s.index[k]];
       break;
     }
     case AggregationMethod::fuzzy_and:
@@ -443,7 +485,8 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
       << "), " << grid.crs() << "); compute all children on the scenario's grid";
     throw InputError(s.str());
   }
-  const Prepared p = prepare(spec, children.size(), weights, where);
+  Prepared p = prepare(spec, children.size(), weights, where);
+  tabulate_position_weights(p);
   const std::size_t n = p.n;
   const auto cols = static_cast<std::size_t>(grid.cols());
 
@@ -566,7 +609,8 @@ std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
                                 " is multiplicative; it has no additive contributions");
   if (children.empty()) return {};
   const Grid& grid = children[0]->grid();
-  const Prepared p = prepare(spec, children.size(), weights, context(spec));
+  Prepared p = prepare(spec, children.size(), weights, context(spec));
+  tabulate_position_weights(p);
   const std::size_t n = p.n;
   const auto cols = static_cast<std::size_t>(grid.cols());
   std::vector<Raster<float>> out;
