@@ -165,7 +165,7 @@ void resolve_weights(Model& model, const std::string& label) {
 
 ModelScores evaluate_model(const Model& model,
                            const std::vector<const Raster<float>*>& criterion_scores, float nodata,
-                           int threads) {
+                           int threads, bool with_contributions) {
   ModelScores out;
   out.node_scores.resize(model.nodes.size());
   auto child_raster = [&](int c) -> const Raster<float>* {
@@ -185,16 +185,24 @@ ModelScores evaluate_model(const Model& model,
     }
     out.node_scores[k] = aggregate_rasters(n.aggregation, children, weights, nodata, threads);
   }
-  if (!model.explainable() || criterion_scores.empty()) return out;
+  if (with_contributions)
+    out.contributions =
+        model_contributions(model, criterion_scores, out.node_scores, nodata, threads);
+  return out;
+}
 
+std::vector<Raster<float>> model_contributions(
+    const Model& model, const std::vector<const Raster<float>*>& criterion_scores,
+    const std::vector<Raster<float>>& node_scores, float nodata, int threads) {
+  if (!model.explainable() || criterion_scores.empty()) return {};
   // Shares of the overall score: each inner node splits its own share among its children in
   // proportion to their contributions at that node. For a tree of weighted sums this is the
   // criterion's global weight times its score.
-  const Grid& grid = out.node_scores.front().grid();
+  std::vector<Raster<float>> contributions;
+  const Grid& grid = node_scores.front().grid();
   const std::size_t n_criteria = criterion_scores.size();
-  out.contributions.reserve(n_criteria);
-  for (std::size_t i = 0; i < n_criteria; ++i)
-    out.contributions.emplace_back(grid, NoFill{}, nodata);
+  contributions.reserve(n_criteria);
+  for (std::size_t i = 0; i < n_criteria; ++i) contributions.emplace_back(grid, NoFill{}, nodata);
   const std::int64_t cols = grid.cols();
   const std::size_t n_nodes = model.nodes.size();
   // Nodes other than weighted sums split their score by contribution_rasters, computed once.
@@ -208,7 +216,7 @@ ModelScores evaluate_model(const Model& model,
       const auto ch = static_cast<std::size_t>(c);
       children.push_back(model.nodes[ch].criterion >= 0
                              ? criterion_scores[static_cast<std::size_t>(model.nodes[ch].criterion)]
-                             : &out.node_scores[ch]);
+                             : &node_scores[ch]);
       weights.push_back(model.nodes[ch].weight);
     }
     parts[k] = contribution_rasters(n.aggregation, children, weights, nodata, threads);
@@ -221,7 +229,7 @@ ModelScores evaluate_model(const Model& model,
     std::vector<std::uint8_t> missing(ucols);
     for (std::int64_t r = r0; r < r1; ++r) {
       const std::size_t first = static_cast<std::size_t>(r) * ucols;
-      const float* overall = out.node_scores.front().cells().data() + first;
+      const float* overall = node_scores.front().cells().data() + first;
       for (std::size_t c = 0; c < ucols; ++c) {
         missing[c] = overall[c] == nodata || std::isnan(overall[c]);
         share[0][c] = static_cast<double>(overall[c]);
@@ -231,14 +239,13 @@ ModelScores evaluate_model(const Model& model,
         const ModelNode& n = model.nodes[k];
         const double* mine = share[k].data();
         if (n.criterion >= 0) {
-          float* dst =
-              out.contributions[static_cast<std::size_t>(n.criterion)].cells().data() + first;
+          float* dst = contributions[static_cast<std::size_t>(n.criterion)].cells().data() + first;
           for (std::size_t c = 0; c < ucols; ++c)
             dst[c] = missing[c] ? nodata : static_cast<float>(mine[c]);
           continue;
         }
         // The node's own score: the overall score at the root, its node score below.
-        const float* total = out.node_scores[k].cells().data() + first;
+        const float* total = node_scores[k].cells().data() + first;
         for (std::size_t j = 0; j < n.children.size(); ++j) {
           const auto ch = static_cast<std::size_t>(n.children[j]);
           double* theirs = share[ch].data();
@@ -249,7 +256,7 @@ ModelScores evaluate_model(const Model& model,
                 child.criterion >= 0
                     ? criterion_scores[static_cast<std::size_t>(child.criterion)]->cells().data() +
                           first
-                    : out.node_scores[ch].cells().data() + first;
+                    : node_scores[ch].cells().data() + first;
             const double w = child.weight;
             for (std::size_t c = 0; c < ucols; ++c) {
               const double t = static_cast<double>(total[c]);
@@ -266,7 +273,7 @@ ModelScores evaluate_model(const Model& model,
       }
     }
   });
-  return out;
+  return contributions;
 }
 
 CellExplanation explain_cell(const Model& model, const std::vector<double>& criterion_scores) {

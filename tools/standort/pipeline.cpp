@@ -776,7 +776,8 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     progress.begin("combine suitability");
     std::vector<const Raster<float>*> criterion_scores;
     for (const auto& r : results) criterion_scores.push_back(&r.score);
-    model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads);
+    // The criteria's shares of the overall score are computed by the job that writes them.
+    model_scores = evaluate_model(scenario.model, criterion_scores, k_nodata, threads, false);
     Raster<float>& suitability = model_scores.node_scores.front();
     progress.end();
 
@@ -832,7 +833,6 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           code[i] = count[i] = k_code_nodata;
         } else if (code[i] > 0) {
           score[i] = 0.0f;
-          for (auto& c : model_scores.contributions) c.cells()[i] = 0.0f;
         }
       }
       progress.end();
@@ -888,21 +888,31 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           record(w, out_dir / "exclusions.qml", "style");
         }
       });
-    // Per-cell explanation: each criterion's share of the overall score, one band each.
-    // The shares are needed by this file only: the job owns them, and their memory is free for
-    // what the run computes next once the file is written.
-    if (!model_scores.contributions.empty() && scenario.outputs.cog) {
-      auto shares =
-          std::make_shared<std::vector<Raster<float>>>(std::move(model_scores.contributions));
-      model_scores.contributions.clear();
-      add_job([&, shares](std::vector<Written>& w) {
+    // Per-cell explanation: each criterion's share of the overall score, one band each. The
+    // shares are computed by the job that writes them, from the final scores (an excluded cell's
+    // overall score is 0, so are its shares): they take memory only while their file is written,
+    // late in the run, when much of what the run computed before has been freed for them.
+    if (model.explainable() && !results.empty() && scenario.outputs.cog) {
+      add_job([&](std::vector<Written>& w) {
+        std::vector<const Raster<float>*> scores;
+        for (const CriterionResult& r : results) scores.push_back(&r.score);
+        std::vector<Raster<float>> shares =
+            model_contributions(model, scores, model_scores.node_scores, k_nodata, cog.threads);
+        if (reason) {
+          const auto code = reason->cells();
+          for (Raster<float>& share : shares) {
+            auto cells = share.cells();
+            for (std::size_t i = 0; i < cells.size(); ++i)
+              if (code[i] > 0 && code[i] != k_code_nodata) cells[i] = 0.0f;
+          }
+        }
         const fs::path file = out_dir / "explanation.tif";
         std::vector<layers::BandOut> bands;
         for (std::size_t i = 0; i < results.size(); ++i) {
           const ModelNode* leaf = nullptr;
           for (const ModelNode& n : model.nodes)
             if (n.criterion == static_cast<int>(i)) leaf = &n;
-          bands.push_back({(*shares)[i].cells(),
+          bands.push_back({shares[i].cells(),
                            results[i].spec->name + " contribution to suitability",
                            "",
                            {{"global_weight", format_number(leaf->global_weight, 6)},

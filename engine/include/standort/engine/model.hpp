@@ -86,9 +86,19 @@ struct ModelScores {
 
 /// Aggregates `criterion_scores` (one raster per criterion, same grid, nodata = `nodata`) up the
 /// tree. Cells where any criterion is nodata are nodata in every node above it.
+/// With `with_contributions` false, ModelScores::contributions stays empty: model_contributions
+/// computes them later (for instance when their file is written, so that they do not take memory
+/// meanwhile).
 ModelScores evaluate_model(const Model& model,
                            const std::vector<const Raster<float>*>& criterion_scores, float nodata,
-                           int threads = 0);
+                           int threads = 0, bool with_contributions = true);
+
+/// Each criterion's share of the overall score at each cell (ModelScores::contributions), from
+/// the criterion scores and the node scores evaluate_model computed; empty when the model is not
+/// explainable. Where the overall score is 0 every share is 0.
+std::vector<Raster<float>> model_contributions(
+    const Model& model, const std::vector<const Raster<float>*>& criterion_scores,
+    const std::vector<Raster<float>>& node_scores, float nodata, int threads = 0);
 
 /// The same for one cell: node scores (leaves: their criterion's score) and contributions.
 struct CellExplanation {
