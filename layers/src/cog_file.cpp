@@ -121,28 +121,33 @@ std::string structural_metadata() {
 /// the bytes of the row's values as four planes, most significant first, then each byte minus
 /// the one before it.
 void float_predict_row(const float* row, unsigned char* planes, unsigned char* out) {
-  int x = 0;
 #if defined(__SSE2__)
-  // Sixteen values at a time: each plane's bytes shifted down, masked and packed 32 -> 16 -> 8
-  // bits (every lane holds 0..255, so the saturating packs keep it unchanged).
+  static_assert(k_tile % 16 == 0);
+  (void)planes;
+  // Sixteen values at a time, plane after plane: the plane's bytes (shifted down, masked and
+  // packed 32 -> 16 -> 8 bits; every lane holds 0..255, so the saturating packs keep it), minus
+  // the same bytes moved up by one with the byte before them (the last of the previous sixteen,
+  // across planes too) coming in at the bottom.
   const __m128i low_byte = _mm_set1_epi32(0xff);
-  for (; x + 16 <= k_tile; x += 16) {
-    __m128i v[4];
-    for (int k = 0; k < 4; ++k)
-      v[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x + 4 * k));
-    auto plane = [&](int shift) {
+  __m128i carry = _mm_setzero_si128();  // the byte before, in the lowest lane
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const __m128i count = _mm_cvtsi32_si128(shift);
+    unsigned char* dst = out + (3 - shift / 8) * k_tile;
+    for (int x = 0; x < k_tile; x += 16) {
       __m128i b[4];
-      for (int k = 0; k < 4; ++k)
-        b[k] = _mm_and_si128(_mm_srl_epi32(v[k], _mm_cvtsi32_si128(shift)), low_byte);
-      return _mm_packus_epi16(_mm_packs_epi32(b[0], b[1]), _mm_packs_epi32(b[2], b[3]));
-    };
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(planes + x), plane(24));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(planes + k_tile + x), plane(16));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(planes + 2 * k_tile + x), plane(8));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(planes + 3 * k_tile + x), plane(0));
+      for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + x + 4 * k));
+        b[k] = _mm_and_si128(_mm_srl_epi32(v, count), low_byte);
+      }
+      const __m128i bytes =
+          _mm_packus_epi16(_mm_packs_epi32(b[0], b[1]), _mm_packs_epi32(b[2], b[3]));
+      const __m128i before = _mm_or_si128(_mm_slli_si128(bytes, 1), carry);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + x), _mm_sub_epi8(bytes, before));
+      carry = _mm_srli_si128(bytes, 15);
+    }
   }
-#endif
-  for (; x < k_tile; ++x) {
+#else
+  for (int x = 0; x < k_tile; ++x) {
     std::uint32_t bits;
     std::memcpy(&bits, row + x, 4);
     planes[x] = static_cast<unsigned char>(bits >> 24);
@@ -153,6 +158,7 @@ void float_predict_row(const float* row, unsigned char* planes, unsigned char* o
   out[0] = planes[0];
   for (int i = 1; i < 4 * k_tile; ++i)
     out[i] = static_cast<unsigned char>(planes[i] - planes[i - 1]);
+#endif
 }
 
 /// Horizontal differencing (TIFF predictor 2) of one row of bytes.
@@ -308,7 +314,12 @@ bool write_cog_file(const std::filesystem::path& path, const std::vector<CogLeve
             } else {
               const auto* src = static_cast<const float*>(level.bands[tile.band]);
               if (inside && w == k_tile) {
-                // A whole row of the image: predicted where it lies.
+                // A whole row of the image: predicted where it lies, while the next row is asked
+                // for (rows of a tile lie a whole image row apart, where no prefetcher looks).
+                if (src_y + 1 < level.height)
+                  for (int b = 0; b < k_tile * 4; b += 64)
+                    __builtin_prefetch(reinterpret_cast<const char*>(src + offset + level.width) +
+                                       b);
                 float_predict_row(src + offset, planes.data(), out);
                 continue;
               }
