@@ -624,6 +624,21 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
     std::optional<Raster<std::uint8_t>> mask;
     std::vector<CriterionResult> results;
     results.reserve(scenario.criteria.size());  // the jobs hold pointers to the results
+    // An indicator raster is freed once its file is written and the statistics are taken (maps of
+    // densities keep theirs): whichever of the two comes second frees it, so that what the run
+    // makes afterwards (the explanation's shares, the maps) reuses its memory.
+    struct Release {
+      std::mutex mutex;
+      bool written = false;
+      bool summarised = false;
+    };
+    std::deque<Release> releases;
+    auto release_indicator = [&](std::size_t k, bool Release::*done) {
+      Release& r = releases[k];
+      std::lock_guard guard(r.mutex);
+      r.*done = true;
+      if (r.written && r.summarised) results[k].ind.values = Raster<float>();
+    };
     ModelScores model_scores;
     // Exclusions: the first rule that hits a cell is its reason (1-based, in scenario order), and
     // the count says how many rules hit it. An excluded cell is unsuitable: its score becomes 0.
@@ -728,13 +743,15 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       r.score = apply_value_function(r.ind.values, f, k_nodata, mask ? &*mask : nullptr, threads);
       progress.end();
       results.push_back(std::move(r));
+      releases.emplace_back();
+      if (!scenario.outputs.cog) releases.back().written = true;
       // Its files are written while the next criteria are computed.
       if (scenario.outputs.cog) {
         const CriterionResult* rp = &results.back();
         // The nearest-feature band is needed by this file only: the job owns it, and it is freed
         // once written.
         auto nearest = std::make_shared<Raster<float>>(std::move(results.back().ind.nearest_fid));
-        add_job([&, rp, nearest](std::vector<Written>& w) {
+        add_job([&, rp, nearest, k = results.size() - 1](std::vector<Written>& w) {
           const CriterionResult& cr = *rp;
           const CriterionSpec& cs = *cr.spec;
           const fs::path file = out_dir / (cs.output + ".tif");
@@ -750,6 +767,7 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
           }
           layers::write_geotiff(file, grid, bands, o);
           record(w, file, "raster");
+          release_indicator(k, &Release::written);
           if (scenario.outputs.qml) {
             const auto [stops, precision] = indicator_ramp(cr);
             layers::write_text_atomic(out_dir / (cs.output + ".qml"),
@@ -1002,6 +1020,11 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
         matches = match_investors(investors, site_run->records, pillar_titles(scenario.model));
       progress.end();
     }
+    // The statistics are taken: indicators that no map shows are no longer needed once written.
+    sources.clear();
+    for (std::size_t k = 0; k < results.size(); ++k)
+      if (!(scenario.outputs.maps && results[k].spec->kind == CriterionKind::density))
+        release_indicator(k, &Release::summarised);
     if (site_run) {
       const layers::VectorTable* t = &site_run->table;
       if (scenario.outputs.geojson)
