@@ -487,6 +487,7 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
   }
   Prepared p = prepare(spec, children.size(), weights, where);
   tabulate_position_weights(p);
+  const bool owa_pair = p.method == AggregationMethod::owa && p.equal_weights && p.n == 2;
   const std::size_t n = p.n;
   const auto cols = static_cast<std::size_t>(grid.cols());
 
@@ -546,6 +547,36 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
         }
         for (std::size_t c = 0; c < cols; ++c)
           dst[c] = row_missing[c] ? nodata : static_cast<float>(sum[c]);
+        continue;
+      }
+      if (owa_pair) {
+        // OWA of two children without criterion weights, along the row: the larger score takes
+        // the first order weight. The same products added in the same order as evaluate(), so
+        // the same bits.
+        const float* a = rows[0];
+        const float* b = rows[1];
+        const double o0 = p.order[0], o1 = p.order[1];
+        bool any_bad = false;
+        for (std::size_t c = 0; c < cols; ++c) {
+          const float x = a[c], y = b[c];
+          const bool valid_x = !children[0]->is_nodata(x), valid_y = !children[1]->is_nodata(y);
+          const bool range_x = x >= 0.0f && x <= 1.0f, range_y = y >= 0.0f && y <= 1.0f;
+          any_bad |= (valid_x && !range_x) || (valid_y && !range_y);
+          const double hi = static_cast<double>(x < y ? y : x);
+          const double lo = static_cast<double>(x < y ? x : y);
+          const double value = o0 * hi + o1 * lo;
+          dst[c] = valid_x && range_x && valid_y && range_y ? static_cast<float>(value) : nodata;
+        }
+        if (any_bad && bad.row < 0) {
+          for (std::size_t c = 0; c < cols && bad.row < 0; ++c)
+            for (std::size_t i = 0; i < n; ++i) {
+              const float v = rows[i][c];
+              if (!children[i]->is_nodata(v) && !(v >= 0.0f && v <= 1.0f)) {
+                bad = {r, c, i, static_cast<double>(v)};
+                break;
+              }
+            }
+        }
         continue;
       }
       for (std::size_t c = 0; c < cols; ++c) {
@@ -616,10 +647,31 @@ std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
   std::vector<Raster<float>> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) out.emplace_back(grid, NoFill{}, nodata);
+  const bool owa_pair = p.method == AggregationMethod::owa && p.equal_weights && n == 2;
   parallel_for_blocks(grid.rows(), threads, [&](std::int64_t r0, std::int64_t r1) {
     Scratch s(n);
     std::vector<double> share(n);
     for (std::int64_t r = r0; r < r1; ++r) {
+      if (owa_pair) {
+        // Two children without criterion weights, along the row: the larger score (the first on
+        // a tie) takes the first order weight, as additive_shares gives it.
+        const float* a = children[0]->row(r).data();
+        const float* b = children[1]->row(r).data();
+        float* share_a = out[0].row(r).data();
+        float* share_b = out[1].row(r).data();
+        const double o0 = p.order[0], o1 = p.order[1];
+        for (std::size_t c = 0; c < cols; ++c) {
+          const float x = a[c], y = b[c];
+          const bool ok = !children[0]->is_nodata(x) && x >= 0.0f && x <= 1.0f &&
+                          !children[1]->is_nodata(y) && y >= 0.0f && y <= 1.0f;
+          const bool swapped = x < y;
+          const auto part_a = static_cast<float>((swapped ? o1 : o0) * static_cast<double>(x));
+          const auto part_b = static_cast<float>((swapped ? o0 : o1) * static_cast<double>(y));
+          share_a[c] = ok ? part_a : nodata;
+          share_b[c] = ok ? part_b : nodata;
+        }
+        continue;
+      }
       for (std::size_t c = 0; c < cols; ++c) {
         const std::size_t cell = static_cast<std::size_t>(r) * cols + c;
         bool missing = false;

@@ -387,6 +387,49 @@ TEST_CASE("aggregate_rasters checks grids, weights and score ranges", "[aggregat
   }
 }
 
+TEST_CASE("OWA of two children without weights: rasters equal the per-cell functions",
+          "[aggregation]") {
+  // Two children and equal weights take a row-wise path; ties (where the order weights split
+  // the equal scores by child order), nodata, NaN and the limits 0 and 1 must come out as the
+  // per-cell functions give them.
+  const Grid g(370000.0, 5710000.0, 10.0, 37, 23, "EPSG:25832");
+  auto children = make_children(g);
+  children.pop_back();
+  for (std::int64_t c = 0; c < 37; c += 3) children[1].at(c, 5) = children[0].at(c, 5);  // ties
+  children[0].at(7, 7) = 0.0f;
+  children[1].at(7, 7) = 0.0f;
+  children[0].at(8, 8) = 1.0f;
+  const std::vector<const Raster<float>*> ptrs = {&children[0], &children[1]};
+  const float nodata = -1.0f;
+  // Bit for bit: the row-wise path promises the same operations as the per-cell one.
+  auto same = [](float x, float y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  for (const AggregationSpec& s : {owa_andness(0.3), owa_andness(0.8), owa_order({0.7, 0.3})}) {
+    INFO(s.describe());
+    const Raster<float> one = aggregate_rasters(s, ptrs, std::vector<double>{}, nodata, 1);
+    const Raster<float> two = aggregate_rasters(s, ptrs, std::vector<double>{}, nodata, 2);
+    CHECK(std::memcmp(one.cells().data(), two.cells().data(), one.cells().size_bytes()) == 0);
+    const auto parts = contribution_rasters(s, ptrs, std::vector<double>{}, nodata, 2);
+    REQUIRE(parts.size() == 2);
+    std::int64_t nodata_cells = 0;
+    for (std::int64_t r = 0; r < g.rows(); ++r)
+      for (std::int64_t c = 0; c < g.cols(); ++c) {
+        const float a = children[0].at(c, r), b = children[1].at(c, r);
+        if (children[0].is_nodata(a) || children[1].is_nodata(b)) {
+          ++nodata_cells;
+          CHECK(same(one.at(c, r), nodata));
+          CHECK(same(parts[0].at(c, r), nodata));
+          continue;
+        }
+        const std::vector<double> x{a, b};
+        CHECK(same(one.at(c, r), static_cast<float>(aggregate(s, x, {}))));
+        const std::vector<double> expected = contributions(s, x, {});
+        CHECK(same(parts[0].at(c, r), static_cast<float>(expected[0])));
+        CHECK(same(parts[1].at(c, r), static_cast<float>(expected[1])));
+      }
+    CHECK(nodata_cells == 2);
+  }
+}
+
 TEST_CASE("contribution rasters equal the per-cell contributions", "[aggregation]") {
   const Grid g(0.0, 30.0, 10.0, 7, 3, "EPSG:25832");
   std::vector<Raster<float>> children;
