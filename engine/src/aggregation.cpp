@@ -35,17 +35,6 @@ struct Prepared {
 
 constexpr std::size_t max_table_children = 5;
 
-/// The lexicographic rank of the permutation index[0..n) of 0..n-1 (its Lehmer code).
-std::size_t permutation_rank(const std::vector<std::size_t>& index, std::size_t n) {
-  std::size_t rank = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t smaller = 0;
-    for (std::size_t j = i + 1; j < n; ++j) smaller += index[j] < index[i];
-    rank = rank * (n - i) + smaller;
-  }
-  return rank;
-}
-
 /// Per-thread buffers, so evaluating a cell never allocates.
 struct Scratch {
   std::vector<double> x;
@@ -219,7 +208,7 @@ void tabulate_position_weights(Prepared& p) {
   for (std::size_t k = 2; k <= p.n; ++k) count *= k;
   p.position_weights.assign(count * p.n, 0.0);
   do {
-    double* w = p.position_weights.data() + permutation_rank(s.index, p.n) * p.n;
+    double* w = p.position_weights.data() + permutation_rank(s.index.data(), p.n) * p.n;
     WowaState state;
     for (std::size_t k = 0; k < p.n; ++k) w[k] = owa_position_weight(p, s, k, state);
   } while (std::next_permutation(s.index.begin(), s.index.end()));
@@ -229,7 +218,7 @@ void tabulate_position_weights(Prepared& p) {
 /// sort_decreasing): from the table when there is one, otherwise computed into `w`.
 const double* position_weights(const Prepared& p, const Scratch& s, std::vector<double>& w) {
   if (!p.position_weights.empty())
-    return p.position_weights.data() + permutation_rank(s.index, p.n) * p.n;
+    return p.position_weights.data() + permutation_rank(s.index.data(), p.n) * p.n;
   WowaState state;
   for (std::size_t k = 0; k < p.n; ++k) w[k] = owa_position_weight(p, s, k, state);
   return w.data();
@@ -507,6 +496,18 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
     std::vector<double> sum(p.method == AggregationMethod::wlc ? cols : 0);
     std::vector<std::uint8_t> row_missing(sum.size());
     BadCell bad;
+    // For the row-wise paths: the row's first out-of-range score, in the order of the per-cell
+    // path (cell by cell, child by child), so the error names the same cell.
+    auto first_bad_of_row = [&](std::int64_t r) {
+      for (std::size_t c = 0; c < cols && bad.row < 0; ++c)
+        for (std::size_t i = 0; i < n; ++i) {
+          const float v = rows[i][c];
+          if (!children[i]->is_nodata(v) && !(v >= 0.0f && v <= 1.0f)) {
+            bad = {r, c, i, static_cast<double>(v)};
+            break;
+          }
+        }
+    };
     for (std::int64_t r = r0; r < r1; ++r) {
       for (std::size_t i = 0; i < n; ++i) rows[i] = children[i]->row(r).data();
       float* dst = out.row(r).data();
@@ -534,17 +535,7 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
           }
           any_bad |= bad_here != 0;
         }
-        if (any_bad && bad.row < 0) {
-          // The first out-of-range score of the row, in the order cell by cell, child by child.
-          for (std::size_t c = 0; c < cols && bad.row < 0; ++c)
-            for (std::size_t i = 0; i < n; ++i) {
-              const float v = rows[i][c];
-              if (!children[i]->is_nodata(v) && !(v >= 0.0f && v <= 1.0f)) {
-                bad = {r, c, i, static_cast<double>(v)};
-                break;
-              }
-            }
-        }
+        if (any_bad && bad.row < 0) first_bad_of_row(r);
         for (std::size_t c = 0; c < cols; ++c)
           dst[c] = row_missing[c] ? nodata : static_cast<float>(sum[c]);
         continue;
@@ -567,16 +558,7 @@ Raster<float> aggregate_rasters(const AggregationSpec& spec,
           const double value = o0 * hi + o1 * lo;
           dst[c] = valid_x && range_x && valid_y && range_y ? static_cast<float>(value) : nodata;
         }
-        if (any_bad && bad.row < 0) {
-          for (std::size_t c = 0; c < cols && bad.row < 0; ++c)
-            for (std::size_t i = 0; i < n; ++i) {
-              const float v = rows[i][c];
-              if (!children[i]->is_nodata(v) && !(v >= 0.0f && v <= 1.0f)) {
-                bad = {r, c, i, static_cast<double>(v)};
-                break;
-              }
-            }
-        }
+        if (any_bad && bad.row < 0) first_bad_of_row(r);
         continue;
       }
       for (std::size_t c = 0; c < cols; ++c) {
@@ -692,6 +674,16 @@ std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
     }
   });
   return out;
+}
+
+std::size_t permutation_rank(const std::size_t* index, std::size_t n) {
+  std::size_t rank = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t smaller = 0;
+    for (std::size_t j = i + 1; j < n; ++j) smaller += index[j] < index[i];
+    rank = rank * (n - i) + smaller;
+  }
+  return rank;
 }
 
 }  // namespace standort

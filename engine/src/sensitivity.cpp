@@ -457,14 +457,7 @@ std::size_t order_index(const double* values, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) idx[i] = i;
   std::stable_sort(idx, idx + n,
                    [&](std::size_t a, std::size_t b) { return values[a] > values[b]; });
-  // Lehmer code of the permutation.
-  std::size_t code = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    std::size_t smaller = 0;
-    for (std::size_t j = i + 1; j < n; ++j) smaller += idx[j] < idx[i];
-    code = code * (n - i) + smaller;
-  }
-  return code;
+  return permutation_rank(idx, n);
 }
 
 // The permutation with Lehmer code `code` (inverse of order_index).

@@ -129,4 +129,8 @@ std::vector<Raster<float>> contribution_rasters(const AggregationSpec& spec,
                                                 std::span<const double> weights, float nodata,
                                                 int threads = 0);
 
+/// The lexicographic rank (Lehmer code) of the permutation index[0..n) of 0, 1, ..., n - 1: 0 for
+/// the identity, n! - 1 for the reversal. Tables indexed by the order of a few children use it.
+std::size_t permutation_rank(const std::size_t* index, std::size_t n);
+
 }  // namespace standort
