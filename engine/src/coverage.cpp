@@ -378,8 +378,8 @@ struct CoveredRun {
   std::int64_t begin;
   std::int64_t end;
   bool full;
-  std::size_t
-      fractions;  // partly covered runs: offset of their fractions in CoveredRuns::fractions
+  // Partly covered runs: where their fractions begin in CoveredRuns::fractions.
+  std::size_t fractions;
 };
 
 // The runs of one window, and the fractions of its partly covered cells in run order, kept
@@ -432,14 +432,14 @@ void check_window(const Grid& grid, const CoverageWindow& coverage, const Raster
     throw InputError(where + ": the threshold must be a finite number");
 }
 
-/// Sums over a run of cells wholly inside the polygon (weight 1): four interleaved accumulators
-/// and no branch per cell, so the adds do not wait on one another. Keys of the cells with data are
-/// appended at `keys` (when Collect); returns how many.
 // A key with -0 as +0: equal values are one value for the median.
 inline std::uint32_t canonical_key(std::uint32_t key) {
   return key == 0x7fffffffu ? 0x80000000u : key;
 }
 
+/// Sums over a run of cells wholly inside the polygon (weight 1): four interleaved accumulators
+/// and no branch per cell, so the adds do not wait on one another. Keys of the cells with data are
+/// appended at `keys` (when Collect); returns how many.
 struct RunSums {
   double sum = 0.0;
   double sum_d = 0.0;   // of x - shift (Collect only)
@@ -763,12 +763,12 @@ WeightedStats window_stats(const Grid& grid, const CoverageWindow& coverage,
         partial.push_back({key, f});
         scratch.key_or |= key;
         scratch.key_and &= key;
+        const double d = x - shift;
+        sum_d += f * d;
+        sum_dd += f * d * d;
       }
       sum_c += f;
       sum_cx += f * x;
-      const double d = x - shift;
-      sum_d += f * d;
-      sum_dd += f * d * d;
       if (with_threshold && x >= limit) sum_above += f;
     }
   }

@@ -632,7 +632,9 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       bool written = false;
       bool summarised = false;
     };
-    std::deque<Release> releases;
+    // One per criterion, made before any job runs: jobs look theirs up while this thread goes on.
+    std::vector<Release> releases(scenario.criteria.size());
+    for (Release& r : releases) r.written = !scenario.outputs.cog;  // no file to wait for
     auto release_indicator = [&](std::size_t k, bool Release::*done) {
       Release& r = releases[k];
       std::lock_guard guard(r.mutex);
@@ -743,8 +745,6 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       r.score = apply_value_function(r.ind.values, f, k_nodata, mask ? &*mask : nullptr, threads);
       progress.end();
       results.push_back(std::move(r));
-      releases.emplace_back();
-      if (!scenario.outputs.cog) releases.back().written = true;
       // Its files are written while the next criteria are computed.
       if (scenario.outputs.cog) {
         const CriterionResult* rp = &results.back();
@@ -914,16 +914,8 @@ void run_scenario(const Scenario& scenario, const fs::path& folder, int threads,
       add_job([&](std::vector<Written>& w) {
         std::vector<const Raster<float>*> scores;
         for (const CriterionResult& r : results) scores.push_back(&r.score);
-        std::vector<Raster<float>> shares =
+        const std::vector<Raster<float>> shares =
             model_contributions(model, scores, model_scores.node_scores, k_nodata, cog.threads);
-        if (reason) {
-          const auto code = reason->cells();
-          for (Raster<float>& share : shares) {
-            auto cells = share.cells();
-            for (std::size_t i = 0; i < cells.size(); ++i)
-              if (code[i] > 0 && code[i] != k_code_nodata) cells[i] = 0.0f;
-          }
-        }
         const fs::path file = out_dir / "explanation.tif";
         std::vector<layers::BandOut> bands;
         for (std::size_t i = 0; i < results.size(); ++i) {
